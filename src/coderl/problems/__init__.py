@@ -1,0 +1,5 @@
+"""What is to be solved: benchmark loaders, tests and prompts. Imports nothing else of coderl."""
+
+from coderl.problems.types import Problem, TestCase
+
+__all__ = ["Problem", "TestCase"]
