@@ -101,3 +101,29 @@ class Problem:
                 "solutions": tuple(data.get("solutions", ())),
             }
         )
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A dataset row a loader could not turn into a usable problem, and why."""
+
+    where: str  # "path:line" or a problem id
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProblemSet:
+    """What a loader returns: the problems, plus every row it skipped (never dropped silently)."""
+
+    spec: str
+    problems: tuple[Problem, ...]
+    skipped: tuple[SkippedRow, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __iter__(self):
+        return iter(self.problems)
+
+    def by_id(self) -> dict[str, Problem]:
+        return {p.id: p for p in self.problems}
