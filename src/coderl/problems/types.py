@@ -25,6 +25,8 @@ class TestCase:
       candidate function is proxied into the sandboxed program.
     """
 
+    __test__ = False  # not a pytest test class, despite its name
+
     kind: TestKind
     stdin: str = ""
     expected_stdout: str = ""
