@@ -1,0 +1,121 @@
+"""Checkpoints: ``step_N/`` = a Hugging Face ``save_pretrained`` folder (model + tokenizer,
+safetensors; plain ``from_pretrained`` loads it) plus ``coderl_state/`` for exact resume.
+
+    step_N/
+      config.json, model.safetensors, tokenizer files      (save_pretrained)
+      coderl_state/
+        trainer_state.json   step, micro_step (data position), epoch, loss history
+        optimizer.pt         optimizer state_dict
+        rng.pt               python, torch CPU and CUDA generator states
+        config.yaml          the resolved config of the run
+
+A checkpoint is written to a hidden temporary folder and renamed into place, so a crash
+while saving never leaves a ``step_N/`` that `latest_checkpoint` would pick up half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from coderl.config import save_config
+
+STATE_DIR = "coderl_state"
+_STEP_DIR = re.compile(r"^step_(\d+)$")
+
+
+@dataclass(frozen=True)
+class TrainState:
+    """Where a run stands: ``step`` optimizer steps done, ``micro_step`` micro-batches of the
+    data stream consumed (the data-order position), in ``epoch``; one loss per step so far."""
+
+    step: int = 0
+    micro_step: int = 0
+    epoch: int = 0
+    loss_history: tuple[float, ...] = ()
+
+
+def save_checkpoint(
+    output_dir: str | Path,
+    state: TrainState,
+    model: Any,
+    tokenizer: Any,
+    optimizer: torch.optim.Optimizer,
+    config: Any,
+    keep_last: int | None = None,
+) -> Path:
+    """Write ``output_dir/step_{state.step}`` and prune to the newest ``keep_last``."""
+    output_dir = Path(output_dir)
+    final = output_dir / f"step_{state.step}"
+    tmp = output_dir / f".step_{state.step}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    state_dir = tmp / STATE_DIR
+    state_dir.mkdir()
+    (state_dir / "trainer_state.json").write_text(json.dumps(asdict(state), indent=1))
+    torch.save(optimizer.state_dict(), state_dir / "optimizer.pt")
+    torch.save(_rng_state(), state_dir / "rng.pt")
+    save_config(config, state_dir / "config.yaml")
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    if keep_last is not None:
+        for old in list_checkpoints(output_dir)[:-keep_last]:
+            shutil.rmtree(old)
+    return final
+
+
+def list_checkpoints(output_dir: str | Path) -> list[Path]:
+    """Complete ``step_N`` folders under ``output_dir``, oldest first."""
+    output_dir = Path(output_dir)
+    if not output_dir.is_dir():
+        return []
+    found = []
+    for path in output_dir.iterdir():
+        match = _STEP_DIR.match(path.name)
+        if match and (path / STATE_DIR / "trainer_state.json").is_file():
+            found.append((int(match.group(1)), path))
+    return [path for _, path in sorted(found)]
+
+
+def latest_checkpoint(output_dir: str | Path) -> Path | None:
+    """The newest complete checkpoint under ``output_dir``, or None."""
+    checkpoints = list_checkpoints(output_dir)
+    return checkpoints[-1] if checkpoints else None
+
+
+def load_train_state(
+    checkpoint: str | Path, optimizer: torch.optim.Optimizer | None = None
+) -> TrainState:
+    """Restore the optimizer (when given) and every RNG from ``checkpoint``; return its state.
+
+    Call it after the model is built and loaded, since building a model draws random numbers.
+    """
+    state_dir = Path(checkpoint) / STATE_DIR
+    data = json.loads((state_dir / "trainer_state.json").read_text())
+    if optimizer is not None:
+        optimizer.load_state_dict(torch.load(state_dir / "optimizer.pt", weights_only=True))
+    _set_rng_state(torch.load(state_dir / "rng.pt", weights_only=True))
+    return TrainState(**{**data, "loss_history": tuple(data["loss_history"])})
+
+
+def _rng_state() -> dict[str, Any]:
+    state: dict[str, Any] = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(state["python"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

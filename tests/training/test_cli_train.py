@@ -1,0 +1,30 @@
+import pytest
+
+from coderl.cli.main import main
+from coderl.training.checkpoint import latest_checkpoint
+
+
+def test_help_lists_config_fields_with_their_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "sft", "--help"])
+    out = capsys.readouterr().out
+    assert "optim.grad_accum_steps = 1  micro-batches accumulated" in out
+    assert "--resume" in out and "--set KEY=VALUE" in out
+
+
+def test_train_sft_from_yaml_with_overrides_then_resume(
+    tiny_causal_dir, problems_spec, tmp_path, capsys
+):
+    path = tmp_path / "sft.yaml"
+    path.write_text(
+        f"model: {tiny_causal_dir}\nproblems: '{problems_spec}'\nmax_seq_len: 64\n"
+        f"output_dir: {tmp_path / 'run'}\ndevice: cpu\nlogging:\n  tensorboard: false\n"
+    )
+    argv = ["train", "sft", "--config", str(path), "--no-progress", "--set", "batch_size=3"]
+    assert main([*argv, "--set", "max_steps=2"]) == 0
+    assert "sft: 2 steps on 6 examples" in capsys.readouterr().out
+    assert latest_checkpoint(tmp_path / "run").name == "step_2"
+    assert main([*argv, "--set", "max_steps=3", "--resume"]) == 0
+    assert latest_checkpoint(tmp_path / "run").name == "step_3"
+    assert main([*argv, "--set", "max_steps=3"]) == 2  # refuses to overwrite without --resume
+    assert "pass --resume" in capsys.readouterr().err
