@@ -1,1 +1,20 @@
-"""coderl.models"""
+"""coderl.models: policies (causal or encoder-decoder), their loading, and tiny test models."""
+
+from coderl.models.export import export_policy
+from coderl.models.loading import load_policy
+from coderl.models.policy import Policy
+from coderl.models.registry import BUILTIN_MODELS, builtin_names, resolve_builtin
+from coderl.models.tiny import build_tiny_causal, build_tiny_seq2seq
+from coderl.models.tokenizer import train_code_tokenizer
+
+__all__ = [
+    "BUILTIN_MODELS",
+    "Policy",
+    "build_tiny_causal",
+    "build_tiny_seq2seq",
+    "builtin_names",
+    "export_policy",
+    "load_policy",
+    "resolve_builtin",
+    "train_code_tokenizer",
+]

@@ -1,0 +1,17 @@
+from coderl.generation.stops import StopChecker, first_stop
+from coderl.models.tokenizer import train_code_tokenizer
+
+
+def test_first_stop_is_the_earliest_of_any():
+    assert first_stop("a\nb\n\nc", ("\n\n", "b")) == 2
+    assert first_stop("abc", ("x",)) is None
+
+
+def test_checker_finds_stops_across_token_boundaries():
+    tokenizer = train_code_tokenizer()
+    checker = StopChecker(tokenizer, ("\nprint(",))
+    ids = tokenizer("x = 1\n" * 30 + "print(x)").input_ids
+    text = tokenizer.decode(ids)
+    assert checker.find(ids) == text.index("\nprint(")
+    assert checker.find(ids[:-3]) is None
+    assert StopChecker(tokenizer, ()).find(ids) is None
