@@ -30,11 +30,17 @@ RESUME_KEYS = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from coderl.problems.prompts import PROMPT_STYLES
-
     parser.add_argument("--model", required=True, help="built-in name, folder, .gguf or hub id")
     parser.add_argument("--problems", required=True, help="problem spec, e.g. humaneval[0:20]")
     parser.add_argument("--out", required=True, help="samples JSONL to append to")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_model_arguments(parser)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """Prompt, device and sampling options (shared with `coderl evaluate --model`)."""
+    from coderl.problems.prompts import PROMPT_STYLES
+
     parser.add_argument(
         "--prompt-style",
         choices=(*PROMPT_STYLES, "chat"),
@@ -43,7 +49,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     parser.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _add_sampling_arguments(parser)
 
 
@@ -70,20 +75,25 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from coderl.problems.loaders import load_problems
+
+    generate_from_args(args, list(load_problems(args.problems)), Path(args.out))
+    return 0
+
+
+def generate_from_args(args: argparse.Namespace, problems: list, out: Path) -> None:
+    """Sample ``problems`` into ``out`` as the options say (resuming a partial file)."""
     from coderl.generation.config import SamplingConfig
     from coderl.generation.runner import default_stops, generate_samples
     from coderl.models import load_policy
-    from coderl.problems.loaders import load_problems
 
     given = {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(SamplingConfig)
         if getattr(args, f.name) is not None
     }
-    problems = list(load_problems(args.problems))
     given["stop"] = tuple(given.get("stop", default_stops(problems, args.prompt_style)))
     config = SamplingConfig(**given)
-    out = Path(args.out)
     settings = {
         "model": args.model,
         "problems": args.problems,
@@ -107,7 +117,6 @@ def run(args: argparse.Namespace) -> int:
         f"{summary.path}: wrote {summary.written} samples for {summary.problems} problems "
         f"({summary.skipped} already complete)"
     )
-    return 0
 
 
 def _settings_path(out: Path) -> Path:

@@ -57,6 +57,8 @@ class ErrorInfo:
 class TestOutcome:
     """The verdict on one test, with the CPU time the program used on it."""
 
+    __test__ = False  # not a pytest test class, despite its name
+
     verdict: Verdict
     cpu_time_s: float = 0.0
     wall_time_s: float = 0.0
