@@ -1,0 +1,365 @@
+"""Judging C, C++ and Java programs: compile once in a fresh folder, then run each stdio test.
+
+The compiler runs in the sandbox too (source code can make a compiler read files, hang or eat
+memory). Only errors fail a compilation, never warnings (PPOCoder's reference counted any
+stderr output as a failure). docs/checker.md lists the flags and limits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from coderl.execution import isolation
+from coderl.execution.checker import outputs_match
+from coderl.execution.limits import JudgeConfig, Limits
+from coderl.execution.sandbox import SandboxResult, run_sandboxed
+from coderl.execution.types import ErrorInfo, Judgement, Submission, TestOutcome, Verdict
+from coderl.problems.types import TestCase
+
+COMPILED_LANGUAGES = ("c", "cpp", "java")
+
+# A JVM reserves address space far beyond its heap (code cache, class space, thread stacks), so
+# the heap is limited by -Xmx and the address space only to the heap plus this overhead.
+JVM_OVERHEAD_MB = 1536
+JVM_MIN_PROCESSES = 64  # the JVM's own threads count against RLIMIT_NPROC
+# glibc gives each thread a malloc arena reserving 64 MiB, up to 8 per core: two are plenty.
+_JVM_ENV = {"MALLOC_ARENA_MAX": "2"}
+_JVM_FLAGS = (
+    "-XX:+UseSerialGC",
+    "-XX:ReservedCodeCacheSize=64m",
+    "-XX:CompressedClassSpaceSize=64m",
+    "-XX:MaxMetaspaceSize=128m",
+    "-XX:-UsePerfData",  # no hsperfdata files in /tmp
+)
+_JAVAC_HEAP_MB = 512
+
+COMPILE_LIMITS = Limits(
+    cpu_time_s=30.0,
+    wall_time_s=30.0,
+    memory_mb=1024,
+    file_size_mb=64,
+    max_processes=JVM_MIN_PROCESSES,
+    output_limit_bytes=1 << 20,
+)
+
+_C_FAMILY = {"c": ("gcc", "c11", "main.c"), "cpp": ("g++", "c++17", "main.cpp")}
+_PUBLIC_CLASS = re.compile(
+    r"\bpublic\s+(?:(?:final|abstract|strictfp)\s+)*class\s+([A-Za-z_$][\w$]*)"
+)
+_CLASS = re.compile(r"\bclass\s+([A-Za-z_$][\w$]*)")
+_MAIN_CONSTANTS = (b"\x00\x04main", b"\x00\x16([Ljava/lang/String;)V")
+_DIAGNOSTIC = re.compile(r"^[^\s:]+:(\d+):(?:\d+:)? (?:fatal )?error: (.*)$", re.MULTILINE)
+_JAVA_EXCEPTION = re.compile(r"Exception in thread \"[^\"]*\" ([\w.$]+)(?:: (.*))?")
+_JAVA_FRAME = re.compile(r"\(\w+\.java:(\d+)\)")
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """Whether a program compiles; on failure the compiler's first error and its line."""
+
+    ok: bool
+    message: str = ""
+    line: int | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Build:
+    """A compilation and what to run: the binary's path or the Java main class (in ``bin``)."""
+
+    result: CompileResult
+    target: str = ""
+
+
+def compiles(code: str, language: str, timeout_s: float = 30.0) -> CompileResult:
+    """Compile ``code`` as c, cpp or java (or byte-compile python) and discard the output."""
+    if language == "python":
+        return _python_compiles(code)
+    with _build_dir() as root:
+        return _build(code, language, root, timeout_s).result
+
+
+def judge_compiled(submission: Submission, config: JudgeConfig) -> Judgement:
+    """Compile the submission, run its selected stdio tests, and decide the verdict."""
+    problem = submission.problem
+    tests = _selected_tests(submission)
+    if any(test.kind != "stdio" for test in tests):
+        message = f"problem {problem.id}: {problem.language} programs have stdio tests only"
+        return Judgement(
+            problem.id,
+            submission.sample_index,
+            Verdict.INFRA_ERROR,
+            error=ErrorInfo("UnsupportedTest", message),
+        )
+    started = time.monotonic()
+    outcomes: list[TestOutcome] = []
+    first_error: ErrorInfo | None = None
+    with _build_dir() as root:
+        build = _build(submission.code, problem.language, root, COMPILE_LIMITS.wall_time_s)
+        if not build.result.ok:
+            return Judgement(
+                problem.id,
+                submission.sample_index,
+                Verdict.COMPILE_ERROR,
+                error=ErrorInfo("CompileError", build.result.message, build.result.line),
+                wall_time_s=time.monotonic() - started,
+            )
+        argv, limits, env = _run_command(problem.language, build.target, root, config.limits)
+        for test in tests:  # each run in a fresh, empty folder: no test sees another's files
+            result = run_sandboxed(argv, test.stdin.encode(), limits, env=env)
+            outcome, error = _decide(result, test, config, problem.language)
+            outcomes.append(outcome)
+            first_error = first_error or error
+            if outcome.verdict is not Verdict.PASSED and submission.stop_at_first_failure:
+                break
+    failed = [o.verdict for o in outcomes if o.verdict is not Verdict.PASSED]
+    return Judgement(
+        problem.id,
+        submission.sample_index,
+        failed[0] if failed else Verdict.PASSED,
+        tests=tuple(outcomes),
+        error=first_error,
+        cpu_time_s=sum(o.cpu_time_s for o in outcomes),
+        wall_time_s=time.monotonic() - started,
+    )
+
+
+def detokenize_xlcost(text: str) -> str:
+    """Source code from XLCoST's whitespace-tokenized form.
+
+    ``NEW_LINE`` becomes a line break and ``INDENT``/``DEDENT`` go (braces carry the structure
+    of C and Java); a preprocessor directive that the data left mid-line starts a new line;
+    inside string and char literals the separating spaces go and ``▁`` is a space. Outside
+    literals the spaces between tokens stay, which C, C++ and Java ignore.
+    """
+    text = re.sub(r" *(?<!\S)NEW_LINE(?!\S) *", "\n", text)
+    text = re.sub(
+        r"(?<=\S) +(?=#\s*(?:include|define|undef|ifn?def|if|endif|pragma)\b)", "\n", text
+    )
+    text = re.sub(r"(?<!\S)(?:INDENT|DEDENT)(?!\S) ?", "", text)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] in "\"'" and (i == 0 or text[i - 1].isspace()):
+            literal, i = _read_literal(text, i)
+            out.append(literal)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _read_literal(text: str, start: int) -> tuple[str, int]:
+    """The tokenized literal opening at ``start``, untokenized, and the index after it."""
+    quote, chars, i = text[start], [text[start]], start + 1
+    while i < len(text):
+        ch = text[i]
+        i += 1
+        if ch == " ":
+            continue
+        if ch == "\\":  # the escaped character is the next one that is not a separator
+            while i < len(text) and text[i] == " ":
+                i += 1
+            chars.append(ch + text[i : i + 1])
+            i += 1
+            continue
+        chars.append(" " if ch == "▁" else ch)
+        if ch == quote:
+            break
+    return "".join(chars), i
+
+
+@contextmanager
+def _build_dir() -> Iterator[Path]:
+    """A fresh folder for one program (``src`` the compiler's, ``bin`` what runs); removed
+    with all it holds when judging ends."""
+    path = Path(tempfile.mkdtemp(prefix="coderl-build-"))
+    path.chmod(0o711)  # sandbox uids may pass through to src and bin, not list
+    try:
+        yield path
+    finally:
+        isolation.remove_tree(str(path))
+
+
+def _build(code: str, language: str, root: Path, timeout_s: float) -> _Build:
+    """Compile ``code`` in ``root/src`` within ``timeout_s`` seconds (CPU and wall), and
+    install what runs in ``root/bin``."""
+    workdir = root / "src"
+    workdir.mkdir()
+    limits = dataclasses.replace(COMPILE_LIMITS, cpu_time_s=timeout_s, wall_time_s=timeout_s)
+    if language == "java":
+        main_class = _java_public_class(code)
+        source = workdir / f"{main_class or 'Main'}.java"
+        java_flags = (*_JVM_FLAGS, f"-Xmx{_JAVAC_HEAP_MB}m", "-XX:TieredStopAtLevel=1")
+        argv = ["javac", *(f"-J{f}" for f in java_flags), "-encoding", "UTF-8", "-nowarn"]
+        argv += ["-d", ".", source.name]
+        limits = _jvm_limits(limits, _JAVAC_HEAP_MB)
+    elif language in _C_FAMILY:
+        compiler, std, name = _C_FAMILY[language]
+        source = workdir / name
+        argv = [compiler, "-O2", f"-std={std}", "-pipe", "-o", "prog", name, "-lm"]
+    else:
+        raise ValueError(f"cannot compile {language!r}: expected python, c, cpp or java")
+    source.write_text(code, encoding="utf-8")
+    started = time.monotonic()
+    env = _JVM_ENV if language == "java" else None
+    result = run_sandboxed(argv, b"", limits, cwd=workdir, env=env)
+    seconds = _since(started)
+    if result.timed_out or result.memory_exceeded or result.exit_code != 0:
+        return _Build(CompileResult(False, *_compile_error(result, timeout_s), seconds))
+    if language == "java":
+        main_class = main_class or _java_main_class(code, workdir)
+        if main_class is None:
+            message = "no class has a main(String[]) method"
+            return _Build(CompileResult(False, message, None, seconds))
+    bin_dir = _install(workdir, root / "bin")
+    target = main_class if language == "java" else str(bin_dir / "prog")
+    return _Build(CompileResult(True, seconds=seconds), target)
+
+
+def _install(workdir: Path, bin_dir: Path) -> Path:
+    """Copy the binary or class files to ``bin_dir``, owned by the judge and read-only to the
+    program, so that no test run can change what the next one runs."""
+    bin_dir.mkdir(mode=0o755)
+    for path in workdir.iterdir():
+        if path.name == "prog" or path.suffix == ".class":
+            shutil.copyfile(path, bin_dir / path.name)
+            (bin_dir / path.name).chmod(0o755)
+    return bin_dir
+
+
+def _compile_error(result: SandboxResult, timeout_s: float) -> tuple[str, int | None]:
+    """The compiler's first error message and its line, or why the compiler was stopped."""
+    if result.timed_out:
+        return f"compilation took longer than {timeout_s:g} s", None
+    if result.memory_exceeded:
+        return "the compiler ran out of memory", None
+    text = (result.stderr or result.stdout).decode("utf-8", "replace")
+    match = _DIAGNOSTIC.search(text)
+    if match:
+        return match.group(2).strip(), int(match.group(1))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    error_lines = [line for line in lines if "error" in line.lower()]
+    return (error_lines or lines or [f"compiler exited with {_describe_exit(result)}"])[0], None
+
+
+def _python_compiles(code: str) -> CompileResult:
+    """Byte-compile in-process: `compile()` parses and never runs the code."""
+    started = time.monotonic()
+    try:
+        compile(code, "<program>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as err:  # ValueError: source holds a NUL byte
+        line = err.lineno if isinstance(err, SyntaxError) else None
+        message = err.msg if isinstance(err, SyntaxError) else str(err)
+        return CompileResult(False, f"{type(err).__name__}: {message}", line, _since(started))
+    return CompileResult(True, seconds=_since(started))
+
+
+def _java_public_class(code: str) -> str | None:
+    match = _PUBLIC_CLASS.search(code)
+    return match.group(1) if match else None
+
+
+def _java_main_class(code: str, workdir: Path) -> str | None:
+    """The first top-level class, in source order, whose class file declares ``main``."""
+    for name in dict.fromkeys(_CLASS.findall(code)):
+        class_file = workdir / f"{name}.class"
+        if class_file.is_file() and all(c in class_file.read_bytes() for c in _MAIN_CONSTANTS):
+            return name
+    return None
+
+
+def _run_command(
+    language: str, target: str, root: Path, limits: Limits
+) -> tuple[tuple[str, ...], Limits, dict[str, str] | None]:
+    """The command line that runs a built program, its limits and extra environment."""
+    if language != "java":
+        return (target,), limits, None
+    heap = f"-Xmx{limits.memory_mb}m"
+    argv = ("java", "-Xss64m", *_JVM_FLAGS, heap, "-cp", str(root / "bin"), target)
+    return argv, _jvm_limits(limits, limits.memory_mb), _JVM_ENV
+
+
+def _jvm_limits(limits: Limits, heap_mb: int) -> Limits:
+    return dataclasses.replace(
+        limits,
+        memory_mb=heap_mb + JVM_OVERHEAD_MB,
+        max_processes=max(limits.max_processes, JVM_MIN_PROCESSES),
+    )
+
+
+def _selected_tests(submission: Submission) -> tuple[TestCase, ...]:
+    problem = submission.problem
+    return {
+        "hidden": problem.tests,
+        "example": problem.example_tests,
+        "all": problem.tests + problem.example_tests,
+    }[submission.tests]
+
+
+def _decide(
+    result: SandboxResult, test: TestCase, config: JudgeConfig, language: str
+) -> tuple[TestOutcome, ErrorInfo | None]:
+    """The verdict on one test run, and the error to report when the program failed."""
+    times = {"cpu_time_s": result.cpu_time_s, "wall_time_s": result.wall_time_s}
+    if result.memory_exceeded:
+        detail = f"memory limit of {config.limits.memory_mb} MB exceeded"
+        return TestOutcome(Verdict.MEMORY_LIMIT, detail=detail, **times), ErrorInfo(
+            "MemoryLimitExceeded", detail
+        )
+    if result.timed_out:
+        limits = config.limits
+        detail = f"time limit exceeded ({limits.cpu_time_s:g} s CPU, {limits.wall_s:g} s wall)"
+        return TestOutcome(Verdict.TIMEOUT, detail=detail, **times), ErrorInfo("Timeout", detail)
+    if result.output_truncated:  # checked before the exit status: the sandbox killed it
+        detail = f"output longer than {config.limits.output_limit_bytes} bytes"
+        return TestOutcome(Verdict.RUNTIME_ERROR, detail=detail, **times), ErrorInfo(
+            "OutputLimitExceeded", detail
+        )
+    if result.signal is not None or result.exit_code != 0:
+        error = _runtime_error(result, language)
+        return TestOutcome(Verdict.RUNTIME_ERROR, detail=error.message, **times), error
+    actual = result.stdout.decode("utf-8", "replace")
+    tolerances = {"abs_tol": config.abs_tol, "rel_tol": config.rel_tol}
+    if outputs_match(test.expected_stdout, actual, apps_compat=config.apps_compat, **tolerances):
+        return TestOutcome(Verdict.PASSED, **times), None
+    return TestOutcome(Verdict.WRONG_ANSWER, **times), None
+
+
+def _runtime_error(result: SandboxResult, language: str) -> ErrorInfo:
+    """What went wrong, from the exit status (and, for Java, the uncaught exception's trace)."""
+    stderr = result.stderr.decode("utf-8", "replace")
+    if language == "java" and (match := _JAVA_EXCEPTION.search(stderr)):
+        frame = _JAVA_FRAME.search(stderr, match.end())
+        message = (match.group(2) or "").strip()
+        return ErrorInfo(match.group(1), message, int(frame.group(1)) if frame else None)
+    said = " ".join(stderr.split())[-400:]  # the tail: C++'s "terminate called ... what()"
+    message = _describe_exit(result) + (f": {said}" if said else "")
+    kind = _signal_name(result.signal) if result.signal is not None else "NonZeroExit"
+    return ErrorInfo(kind, message)
+
+
+def _describe_exit(result: SandboxResult) -> str:
+    if result.signal is not None:
+        return f"killed by {_signal_name(result.signal)}"
+    return f"exit code {result.exit_code}"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # a real-time signal has no name
+        return f"signal {number}"
+
+
+def _since(started: float) -> float:
+    return time.monotonic() - started

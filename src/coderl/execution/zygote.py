@@ -1,0 +1,321 @@
+"""The zygote: a clean, warm process that forks one sandboxed child per program run.
+
+A worker forks its zygote at start-up, before it has seen any test, so a child (forked from
+the zygote) holds no expected output in memory. The zygote lives in the worker's own network
+and mount namespaces, is the subreaper of everything its children start, and after each run
+kills and reaps all of it and empties the private scratch dirs: nothing survives a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from coderl.execution import harness, isolation
+from coderl.execution.limits import Limits
+from coderl.execution.protocol import Reader, pack, write_all
+
+_MAX_REQUEST = 1 << 16
+_PIPE_CAPACITY = 60_000  # under a pipe's 64 KiB buffer: written before the child exists
+_FIRST_FREE_FD = 5  # 0-2 stdio, 3 commands, 4 reports (see harness)
+
+
+class ZygoteDied(Exception):
+    """The zygote stopped answering: the judge's fault (infra_error), never the program's."""
+
+
+@dataclass
+class Child:
+    """A sandboxed child as the worker sees it: its pid and its pipes."""
+
+    pid: int
+    command_fd: int
+    reports: Reader
+    stdout_fd: int | None
+    setup_fd: int
+
+    def setup_error(self) -> str:
+        """What went wrong while the zygote isolated the child ("" when the sandbox was set
+        up and the program ran). The child closes this pipe before any untrusted code runs,
+        so the program cannot write to it."""
+        with os.fdopen(os.dup(self.setup_fd), "rb") as setup:
+            return setup.read().decode(errors="replace")
+
+    def close(self) -> None:
+        for fd in (self.command_fd, self.reports.fd, self.stdout_fd, self.setup_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a child ended: its wait status and the CPU seconds it and its reaped children used."""
+
+    status: int
+    cpu_time_s: float
+
+    @property
+    def signal(self) -> int | None:
+        return os.WTERMSIG(self.status) if os.WIFSIGNALED(self.status) else None
+
+    @property
+    def exit_code(self) -> int | None:
+        return os.WEXITSTATUS(self.status) if os.WIFEXITED(self.status) else None
+
+
+class Zygote:
+    """The worker's handle on its zygote process."""
+
+    def __init__(self, uid: int | None, limits: Limits, max_report_bytes: int) -> None:
+        self._max_report_bytes = max_report_bytes
+        self._devnull = os.open(os.devnull, os.O_RDWR)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.pid = os.fork()
+        if self.pid == 0:
+            ours.close()
+            _zygote_main(theirs, uid, limits)
+        theirs.close()
+        self._socket = ours
+        self._unread = 0
+        self.features: dict[str, bool] = self._answer()
+
+    def spawn(self, mode: str, cpu_budget_s: float, code: str, stdin: bytes | None = None) -> Child:
+        """A new isolated child running ``code``; ``stdin`` set means stdio mode (stdout
+        captured), otherwise stdin and stdout are /dev/null (call mode)."""
+        stdin_fd = self._devnull
+        if stdin is not None:
+            stdin_fd = os.memfd_create("stdin", 0)
+            if stdin:
+                os.write(stdin_fd, stdin)
+            os.lseek(stdin_fd, 0, os.SEEK_SET)
+        stdout_r, stdout_w = os.pipe() if stdin is not None else (None, self._devnull)
+        command_r, command_w = os.pipe()
+        report_r, report_w = os.pipe()
+        setup_r, setup_w = os.pipe()
+        program = pack({"code": code})
+        early = len(program) <= _PIPE_CAPACITY  # the child finds it as soon as it is ready
+        if early:
+            os.write(command_w, program)
+        try:
+            request = json.dumps({"op": "spawn", "mode": mode, "cpu_s": cpu_budget_s}).encode()
+            with _alarm_blocked():
+                self._request(request, [stdin_fd, stdout_w, command_r, report_w, setup_w])
+                answer = self._answer()
+        finally:
+            for fd in {stdin_fd, stdout_w, command_r, report_w, setup_w} - {self._devnull}:
+                os.close(fd)
+        reports = Reader(report_r, self._max_report_bytes)
+        child = Child(answer["pid"], command_w, reports, stdout_r, setup_r)
+        if not early:
+            with contextlib.suppress(BrokenPipeError, TimeoutError):  # seen as the child's end
+                write_all(command_w, program, deadline=time.monotonic() + 10)
+        return child
+
+    def reap(self, child: Child, grace_s: float = 0.0, wait: bool = True) -> Ending | None:
+        """Wait up to ``grace_s`` for the child to end, then kill everything it started. With
+        ``wait=False`` the zygote does it while we go on (its answer is read and dropped
+        before the next one): nothing of the child survives the next spawn."""
+        child.close()
+        request = json.dumps({"op": "reap", "pid": child.pid, "grace_s": grace_s}).encode()
+        with _alarm_blocked():
+            self._request(request)
+            if not wait:
+                self._unread += 1
+                return None
+            answer = self._answer()
+        return Ending(answer["status"], answer["cpu_s"])
+
+    def sync(self) -> None:
+        """Wait until every reap asked for is done."""
+        with _alarm_blocked():
+            self._drain()
+
+    def close(self) -> None:
+        self.sync()
+        self._socket.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        os.close(self._devnull)
+
+    def _request(self, data: bytes, fds: list[int] = ()) -> None:  # type: ignore[assignment]
+        try:
+            socket.send_fds(self._socket, [data], fds)
+        except OSError as err:
+            raise ZygoteDied(f"zygote gone: {err}") from None
+
+    def _drain(self) -> None:
+        while self._unread:
+            self._unread -= 1
+            self._answer()
+
+    def _answer(self) -> dict[str, Any]:
+        if self._unread:
+            self._drain()
+        try:
+            data = self._socket.recv(_MAX_REQUEST)
+        except OSError as err:
+            raise ZygoteDied(f"zygote gone: {err}") from None
+        if not data:
+            raise ZygoteDied("zygote exited")
+        return json.loads(data)
+
+
+def _zygote_main(sock: socket.socket, uid: int | None, limits: Limits) -> NoReturn:
+    """The zygote's loop: spawn and reap children on request, until the worker goes away."""
+    code = 1
+    root = None
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        _close_fds_except({0, 1, 2, devnull, sock.fileno()})
+        os.environ.clear()  # once here: every child inherits the scrubbed environment
+        os.environ.update(SAFE_ENV, HOME="/tmp", TMPDIR="/tmp")
+        harness.prepare_streams()  # bound to fds 0-2, which each child re-points
+        isolation.become_subreaper()
+        isolation.die_with_parent()
+        features = {
+            "network": isolation.unshare_network(),
+            "mounts": isolation.private_mounts(_python_paths()),
+        }
+        root = tempfile.mkdtemp(prefix="coderl-sandbox-")
+        os.chmod(root, 0o711)
+        sock.send(json.dumps(features).encode())
+        workdirs: dict[int, str] = {}
+        gc.freeze()  # children share these objects: no collector walk copies their pages
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, _MAX_REQUEST, 8)
+            except ConnectionResetError:  # the worker died
+                data = b""
+            if not data:
+                code = 0
+                return
+            request = json.loads(data)
+            if request["op"] == "spawn":
+                workdir = isolation.make_workdir(root, uid)
+                answer = _spawn(request, fds, uid, limits, workdir, (devnull, sock.fileno()))
+                workdirs[answer["pid"]] = workdir
+            else:
+                answer = _reap(request["pid"], request["grace_s"])
+                isolation.remove_tree(workdirs.pop(request["pid"]))
+                if features["mounts"]:
+                    isolation.empty_scratch_dirs(keep=root)
+            sock.send(json.dumps(answer).encode())
+    except BaseException:
+        traceback.print_exc()  # the judge's own bug: show it on the worker's stderr
+        raise
+    finally:
+        isolation.kill_descendants()
+        if root is not None:
+            isolation.remove_tree(root)
+        os._exit(code)
+
+
+def _python_paths() -> list[str]:
+    """What a child needs to import modules the zygote did not preload."""
+    return [sys.base_prefix, sys.prefix, *(p for p in sys.path if os.path.isdir(p))]
+
+
+@contextlib.contextmanager
+def _alarm_blocked() -> Iterator[None]:
+    """Keep the worker's test deadline (SIGALRM) from cutting a zygote exchange in half."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _close_fds_except(keep: set[int]) -> None:
+    """Drop what the worker had open (its channel to the judge above all)."""
+    for name in os.listdir("/proc/self/fd"):
+        if int(name) not in keep:
+            with contextlib.suppress(OSError):
+                os.close(int(name))
+
+
+def _spawn(
+    request: dict[str, Any],
+    fds: list[int],
+    uid: int | None,
+    limits: Limits,
+    workdir: str,
+    inherited: tuple[int, int],
+) -> dict[str, Any]:
+    pid = os.fork()
+    if pid == 0:
+        _child_main(request, fds, uid, limits, workdir, inherited)
+    for fd in fds:
+        os.close(fd)
+    return {"pid": pid}
+
+
+def _child_main(
+    request: dict[str, Any],
+    fds: list[int],
+    uid: int | None,
+    limits: Limits,
+    workdir: str,
+    inherited: tuple[int, int],
+) -> NoReturn:
+    """In the forked child: lay out fds, isolate, then hand over to the harness."""
+    devnull, sock_fd = inherited
+    setup_high = fcntl.fcntl(fds[4], fcntl.F_DUPFD, 100)
+    try:
+        stdin_fd, stdout_fd, command_fd, report_fd, _ = fds
+        layout = (stdin_fd, stdout_fd, devnull, command_fd, report_fd)
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in layout]
+        for target, fd in enumerate(high):
+            os.dup2(fd, target)
+        # the zygote holds only these (see _zygote_main): no need to list /proc/self/fd
+        for fd in {*high, *fds, devnull, sock_fd} - {*range(_FIRST_FREE_FD), setup_high}:
+            os.close(fd)
+        isolation.enter_sandbox(uid, limits, request["cpu_s"], workdir)
+    except BaseException as err:  # the judge's own failure: report it, never run the program
+        os.write(setup_high, repr(err).encode() or b"setup failed")
+        os._exit(1)
+    os.close(setup_high)
+    harness.serve(request["mode"])
+
+
+def _reap(pid: int, grace_s: float) -> dict[str, Any]:
+    if grace_s > 0:
+        with contextlib.suppress(ProcessLookupError):
+            pidfd = os.pidfd_open(pid)
+            try:
+                select.select([pidfd], [], [], grace_s)
+            finally:
+                os.close(pidfd)
+    statuses: dict[int, tuple[int, float]] = {}
+    isolation.kill_descendants(statuses)
+    status, cpu = statuses.get(pid, (0, 0.0))
+    return {"status": status, "cpu_s": cpu}
+
+
+def read_cpu_seconds(pid: int) -> float:
+    """CPU seconds (all threads) a live or zombie child has used so far, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+SAFE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
