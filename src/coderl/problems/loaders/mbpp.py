@@ -8,8 +8,8 @@
 Splits follow the task id (the paper's convention): 1-10 ``prompt``, 11-510 ``test``,
 511-600 ``validation``, 601-974 ``train``. Every assert line is one test; the challenge asserts
 are kept in ``metadata["challenge_tests"]``. The example tests are all the asserts: the paper's
-prompt shows every one of them to the model, so none is hidden from it. Both layouts get source ``mbpp`` (one prompt
-convention); sanitized rows carry ``metadata["variant"] = "sanitized"``.
+prompt shows every one of them to the model, so none is hidden from it. Both layouts get source
+``mbpp`` (one prompt convention); sanitized rows carry ``metadata["variant"] = "sanitized"``.
 """
 
 from __future__ import annotations
