@@ -32,36 +32,28 @@ class SampleRecord:
 
 def read_samples(path: str | Path) -> list[SampleRecord]:
     """The samples of ``path``; a bad line is an error naming the file and line."""
+    from coderl.problems.loaders.rows import read_jsonl
+
     path = Path(path)
     if not path.is_file():
         raise DataError(f"samples file not found: {path}")
     records: list[SampleRecord] = []
     next_index: Counter[str] = Counter()
     seen: set[tuple[str, int]] = set()
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{where}: not valid JSON ({err.msg})") from None
-            if not isinstance(row, dict):
-                raise DataError(f"{where}: expected a JSON object")
-            problem_id = row.get("problem_id", row.get("task_id"))
-            if problem_id is None or not isinstance(row.get("completion"), str):
-                raise DataError(
-                    f"{where}: a sample needs 'problem_id' (or 'task_id') and a string 'completion'"
-                )
-            problem_id = str(problem_id)
-            index = row.get("sample_index")
-            index = next_index[problem_id] if index is None else int(index)
-            next_index[problem_id] = max(next_index[problem_id], index + 1)
-            if (problem_id, index) in seen:
-                raise DataError(f"{where}: sample {index} of {problem_id} appears twice")
-            seen.add((problem_id, index))
-            records.append(SampleRecord(problem_id, index, row["completion"]))
+    for where, row in read_jsonl(path):
+        problem_id = row.get("problem_id", row.get("task_id"))
+        if problem_id is None or not isinstance(row.get("completion"), str):
+            raise DataError(
+                f"{where}: a sample needs 'problem_id' (or 'task_id') and a string 'completion'"
+            )
+        problem_id = str(problem_id)
+        index = row.get("sample_index")
+        index = next_index[problem_id] if index is None else int(index)
+        next_index[problem_id] = max(next_index[problem_id], index + 1)
+        if (problem_id, index) in seen:
+            raise DataError(f"{where}: sample {index} of {problem_id} appears twice")
+        seen.add((problem_id, index))
+        records.append(SampleRecord(problem_id, index, row["completion"]))
     return records
 
 

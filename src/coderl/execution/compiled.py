@@ -91,7 +91,7 @@ def compiles(code: str, language: str, timeout_s: float = 30.0) -> CompileResult
 def judge_compiled(submission: Submission, config: JudgeConfig) -> Judgement:
     """Compile the submission, run its selected stdio tests, and decide the verdict."""
     problem = submission.problem
-    tests = _selected_tests(submission)
+    tests = submission.selected_tests()
     if any(test.kind != "stdio" for test in tests):
         message = f"problem {problem.id}: {problem.language} programs have stdio tests only"
         return Judgement(
@@ -295,15 +295,6 @@ def _jvm_limits(limits: Limits, heap_mb: int) -> Limits:
         memory_mb=heap_mb + JVM_OVERHEAD_MB,
         max_processes=max(limits.max_processes, JVM_MIN_PROCESSES),
     )
-
-
-def _selected_tests(submission: Submission) -> tuple[TestCase, ...]:
-    problem = submission.problem
-    return {
-        "hidden": problem.tests,
-        "example": problem.example_tests,
-        "all": problem.tests + problem.example_tests,
-    }[submission.tests]
 
 
 def _decide(

@@ -6,28 +6,18 @@ Python submissions go to the warm pool; C, C++ and Java ones to
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
 
+from coderl.execution.compiled import COMPILED_LANGUAGES, judge_compiled
 from coderl.execution.limits import JudgeConfig
 from coderl.execution.pool import Pool
 from coderl.execution.types import ErrorInfo, Judgement, Submission, Verdict
 from coderl.execution.worker import Job, WorkerFault
 
-COMPILED_LANGUAGES = ("c", "cpp", "java")
 _WAKE_S = 0.05
-
-
-def selected_tests(submission: Submission) -> tuple:
-    problem = submission.problem
-    return {
-        "hidden": problem.tests,
-        "example": problem.example_tests,
-        "all": problem.tests + problem.example_tests,
-    }[submission.tests]
 
 
 def infra_error(submission: Submission, kind: str, message: str) -> Judgement:
@@ -46,7 +36,7 @@ def to_job(submission: Submission) -> Job:
         problem_id=problem.id,
         sample_index=submission.sample_index,
         code=submission.code,
-        tests=selected_tests(submission),
+        tests=submission.selected_tests(),
         entry_point=problem.entry_point,
         code_prefix=problem.code_prefix,
         test_setup_code=problem.test_setup_code,
@@ -96,7 +86,7 @@ class Judge:
         compiled: list[tuple[int, Submission]] = []
         for index, submission in enumerate(submissions):
             language = submission.problem.language
-            if not selected_tests(submission):
+            if not submission.selected_tests():
                 message = f"problem {submission.problem.id} has no {submission.tests} tests"
                 yield index, infra_error(submission, "NoTests", message)
             elif language in COMPILED_LANGUAGES:
@@ -129,14 +119,10 @@ class Judge:
         return result
 
     def _judge_compiled(self, submission: Submission) -> Judgement:
-        try:
-            compiled = importlib.import_module("coderl.execution.compiled")
-        except ImportError as err:
-            return infra_error(submission, "JudgeFault", f"no compiled-language judge: {err}")
         message = ""
         for _ in range(self.config.retries + 1):
             try:
-                return compiled.judge_compiled(submission, self.config)
+                return judge_compiled(submission, self.config)
             except OSError as err:  # the machine's fault (fork, pipes, disk), not the program's
                 message = f"{type(err).__name__}: {err}"
         return infra_error(submission, "JudgeFault", message)

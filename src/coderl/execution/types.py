@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
-from coderl.problems.types import Problem
+from coderl.problems.types import Problem, TestCase
 
 TestSelection = Literal["hidden", "example", "all"]
 
@@ -42,6 +42,15 @@ class Submission:
     sample_index: int = 0
     tests: TestSelection = "hidden"
     stop_at_first_failure: bool = False
+
+    def selected_tests(self) -> tuple[TestCase, ...]:
+        """The problem's tests this submission is judged on."""
+        problem = self.problem
+        return {
+            "hidden": problem.tests,
+            "example": problem.example_tests,
+            "all": problem.tests + problem.example_tests,
+        }[self.tests]
 
 
 @dataclass(frozen=True)
