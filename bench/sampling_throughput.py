@@ -1,15 +1,17 @@
 """Sampler throughput against a naive loop of one `model.generate` call per sequence.
 
-Same model, prompts, sampling settings and token budget for both; prints generated tokens
-per second of each and the ratio. Run on a quiet machine:
+Same model, prompts, sampling settings and token budget for both; the two alternate for
+``--rounds`` rounds and the median generated tokens per second of each, and their ratio, are
+printed. Run on a quiet machine:
 
-    python bench/sampling_throughput.py --model smollm2-135m --prompts 8 --n 4
+    python bench/sampling_throughput.py --model smollm2-135m --prompts 8 --n 4 --rounds 3
     python bench/sampling_throughput.py --tiny        # a tiny random model, seconds
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import torch
@@ -27,6 +29,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (median)")
     return parser.parse_args()
 
 
@@ -63,27 +66,29 @@ def main() -> None:
     )
     sampler = Sampler(policy, config)
 
-    start = time.perf_counter()
-    samples = sampler.sample(prompts)
-    sampler_s = time.perf_counter() - start
-    sampler_tokens = sum(len(s.token_ids) for group in samples for s in group)
+    sampler_rates, naive_rates = [], []
+    for round_ in range(args.rounds):
+        start = time.perf_counter()
+        samples = sampler.sample(prompts, seed=round_)
+        sampler_tokens = sum(len(s.token_ids) for group in samples for s in group)
+        sampler_rates.append(sampler_tokens / (time.perf_counter() - start))
 
-    torch.manual_seed(0)
-    start = time.perf_counter()
-    with torch.inference_mode():
-        naive_tokens = naive_generate(policy, prompts, args.n, args.max_new_tokens)
-    naive_s = time.perf_counter() - start
+        torch.manual_seed(round_)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            naive_tokens = naive_generate(policy, prompts, args.n, args.max_new_tokens)
+        naive_rates.append(naive_tokens / (time.perf_counter() - start))
+        print(
+            f"round {round_}: Sampler {sampler_rates[-1]:.1f} tok/s ({sampler_tokens} tokens), "
+            f"generate() per seq {naive_rates[-1]:.1f} tok/s ({naive_tokens} tokens)"
+        )
 
     print(f"model {policy.name}, {len(prompts)} prompts x {args.n} samples, device {args.device}")
-    sampler_rate = report("Sampler", sampler_tokens, sampler_s)
-    naive_rate = report("generate() per seq", naive_tokens, naive_s)
+    sampler_rate = statistics.median(sampler_rates)
+    naive_rate = statistics.median(naive_rates)
+    print(f"median Sampler            {sampler_rate:9.1f} tok/s")
+    print(f"median generate() per seq {naive_rate:9.1f} tok/s")
     print(f"ratio {sampler_rate / naive_rate:.2f}x")
-
-
-def report(label: str, tokens: int, seconds: float) -> float:
-    rate = tokens / seconds
-    print(f"{label:<20}{tokens:7d} tokens {seconds:8.2f} s {rate:9.1f} tok/s")
-    return rate
 
 
 if __name__ == "__main__":
