@@ -1,0 +1,329 @@
+"""`coderl quickstart`: the whole pipeline, from nothing to a pass@k report, on a laptop CPU.
+
+Six stages over one run folder (see docs/quickstart.md for its layout):
+
+1. testbed   write the train and test problems as coderl JSONL
+2. model     train a byte-level BPE tokenizer on the train prompts and solutions, build a
+             tiny Llama from random init, save both (save_pretrained)
+3. sft       supervised fine-tuning on the train problems' reference solutions
+4. sample    per test problem: one greedy program and n temperature samples
+5. judge     the real judge on the hidden tests
+6. report    pass@1 (greedy) and pass@k (samples) per difficulty, and the loss curve
+
+Later stages (critic, RL, critic sampling) are one more `Stage` in `STAGES` and one more
+section in `QuickstartConfig`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tqdm.auto import tqdm
+
+from coderl.config import save_config
+from coderl.errors import DataError
+from coderl.problems import ProblemSet, load_problems
+from coderl.problems.prompts import build_prompt
+from coderl.recipes.pipeline import RunContext, Stage, StageTime, run_pipeline
+from coderl.recipes.quickstart_config import QuickstartConfig
+
+if TYPE_CHECKING:
+    from coderl.training.configs import SFTConfig
+
+Context = RunContext[QuickstartConfig]
+
+TRAIN_PROBLEMS = "problems/train.jsonl"
+TEST_PROBLEMS = "problems/test.jsonl"
+MODEL_DIR = "model"
+SFT_DIR = "sft"
+DECODINGS = ("greedy", "sampled")  # file suffixes: samples-greedy.jsonl, samples.jsonl
+LOSS_PLOT = "loss.png"
+
+
+def output_name(stem: str, decoding: str, suffix: str = ".jsonl") -> str:
+    """``samples.jsonl`` for the temperature samples, ``samples-greedy.jsonl`` for greedy."""
+    return f"{stem}{'' if decoding == 'sampled' else '-' + decoding}{suffix}"
+
+
+def run_quickstart(
+    config: QuickstartConfig,
+    folder: str | Path,
+    progress: bool = True,
+    announce: Callable[[str], None] = print,
+) -> tuple[StageTime, ...]:
+    """Run (or resume) the quickstart in ``folder``; returns each stage's time."""
+    folder = Path(folder)
+    save_config(config, folder / "config.yaml")
+    return run_pipeline(STAGES, RunContext(config, folder, progress), announce)
+
+
+# 1. testbed ---------------------------------------------------------------------------------
+
+
+def build_testbed(ctx: Context) -> None:
+    """Load both splits once and freeze them into the run folder: later stages (and later
+    re-runs) read these files, not the generator."""
+    specs = {TRAIN_PROBLEMS: ctx.config.testbed.train, TEST_PROBLEMS: ctx.config.testbed.test}
+    for relative, spec in tqdm(specs.items(), desc="testbed", disable=not ctx.progress):
+        problems = load_problems(spec)
+        if not problems.problems:
+            raise DataError(f"testbed: {spec} holds no problems; widen its [START:END] slice")
+        lines = "".join(json.dumps(p.to_dict()) + "\n" for p in problems)
+        _write_atomic(ctx.folder / relative, lines)
+
+
+def read_problems(ctx: Context, relative: str) -> ProblemSet:
+    return load_problems(f"jsonl:{(ctx.folder / relative).resolve()}")
+
+
+# 2. tokenizer + model -------------------------------------------------------------------------
+
+
+def build_model(ctx: Context) -> None:
+    """A BPE fitted to this testbed makes sequences short, so that the tiny model learns fast."""
+    from coderl.models import build_tiny_causal, train_code_tokenizer
+
+    cfg = ctx.config.model
+    with tqdm(total=3, desc="model", disable=not ctx.progress) as bar:
+        texts = [
+            build_prompt(p, ctx.config.prompt_style) + solution
+            for p in read_problems(ctx, TRAIN_PROBLEMS)
+            for solution in p.solutions
+        ]
+        tokenizer = train_code_tokenizer(texts, vocab_size=cfg.vocab_size)
+        bar.update()
+        policy = build_tiny_causal(
+            tokenizer=tokenizer,
+            hidden=cfg.hidden,
+            layers=cfg.layers,
+            heads=cfg.heads,
+            seed=ctx.config.seed,
+            max_positions=cfg.max_positions,
+        )
+        bar.update()
+        tmp, final = ctx.folder / f".{MODEL_DIR}.tmp", ctx.folder / MODEL_DIR
+        shutil.rmtree(tmp, ignore_errors=True)
+        policy.model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        bar.update()
+
+
+# 3. sft -------------------------------------------------------------------------------------
+
+
+def sft_config(ctx: Context) -> SFTConfig:
+    """The `SFTConfig` of the quickstart's SFT section."""
+    from coderl.training.configs import CheckpointConfig, LoggingConfig, OptimConfig, SFTConfig
+
+    cfg = ctx.config.sft
+    return SFTConfig(
+        model=str((ctx.folder / MODEL_DIR).resolve()),
+        problems=f"jsonl:{(ctx.folder / TRAIN_PROBLEMS).resolve()}",
+        prompt_style=ctx.config.prompt_style,
+        output_dir=str((ctx.folder / SFT_DIR).resolve()),
+        batch_size=cfg.batch_size,
+        max_steps=cfg.steps,
+        epochs=None,
+        max_seq_len=cfg.max_seq_len,
+        seed=ctx.config.seed,
+        optim=OptimConfig(lr=cfg.lr, warmup_steps=cfg.warmup_steps, schedule=cfg.schedule),
+        checkpoint=CheckpointConfig(every_steps=cfg.checkpoint_every, keep_last=1),
+        logging=LoggingConfig(every_steps=cfg.log_every),
+    )
+
+
+def finetune(ctx: Context) -> None:
+    """Train from the random init; an interrupted run continues from its last checkpoint."""
+    from coderl.training.checkpoint import latest_checkpoint
+    from coderl.training.sft import train_sft
+
+    resume = latest_checkpoint(ctx.folder / SFT_DIR) is not None
+    train_sft(sft_config(ctx), resume=resume, progress=ctx.progress)
+
+
+def final_checkpoint(ctx: Context) -> Path:
+    from coderl.training.checkpoint import latest_checkpoint
+
+    checkpoint = latest_checkpoint(ctx.folder / SFT_DIR)
+    if checkpoint is None:
+        raise FileNotFoundError(f"no SFT checkpoint under {ctx.folder / SFT_DIR}")
+    return checkpoint
+
+
+# 4. sample ----------------------------------------------------------------------------------
+
+
+def sample(ctx: Context) -> None:
+    """Greedy decoding gives the model's single best guess (pass@1); the temperature samples
+    estimate pass@k."""
+    from coderl.generation.runner import generate_samples
+    from coderl.models import load_policy
+
+    policy = load_policy(str(final_checkpoint(ctx)), device="auto")
+    problems = list(read_problems(ctx, TEST_PROBLEMS))
+    for decoding in DECODINGS:
+        sampling = ctx.config.sample.sampling(decoding == "greedy", seed=ctx.config.seed)
+        tmp = ctx.folder / f".{output_name('samples', decoding)}.tmp"
+        tmp.unlink(missing_ok=True)
+        generate_samples(
+            policy,
+            problems,
+            tmp,
+            sampling,
+            prompt_style=ctx.config.prompt_style,
+            progress=ctx.progress,
+        )
+        os.replace(tmp, ctx.folder / output_name("samples", decoding))
+
+
+# 5. judge -----------------------------------------------------------------------------------
+
+
+def judge(ctx: Context) -> None:
+    """Every program on the hidden tests, in one judge session for both decodings."""
+    from coderl.execution.judge import Judge
+    from coderl.execution.limits import JudgeConfig, Limits
+    from coderl.execution.types import Submission
+    from coderl.generation.postprocess import program_from_completion
+
+    cfg = ctx.config.judge
+    problems = read_problems(ctx, TEST_PROBLEMS).by_id()
+    workers = {} if cfg.workers is None else {"workers": cfg.workers}
+    judge_config = JudgeConfig(limits=Limits(cpu_time_s=cfg.cpu_time_s), **workers)
+    with Judge(judge_config) as the_judge:
+        for decoding in DECODINGS:
+            records = _read_jsonl(ctx.folder / output_name("samples", decoding))
+            submissions = [
+                Submission(
+                    problem=problems[r["problem_id"]],
+                    code=program_from_completion(problems[r["problem_id"]], r["completion"]),
+                    sample_index=r["sample_index"],
+                    tests="hidden",
+                    stop_at_first_failure=cfg.stop_at_first_failure,
+                )
+                for r in records
+            ]
+            judged = []
+            bar = tqdm(total=len(submissions), desc=f"judge {decoding}", disable=not ctx.progress)
+            with bar:
+                for judgement in the_judge.stream(submissions):
+                    judged.append(judgement)
+                    bar.update()
+            judged.sort(key=lambda j: (j.problem_id, j.sample_index))  # stream: finishing order
+            lines = "".join(json.dumps(j.to_dict()) + "\n" for j in judged)
+            _write_atomic(ctx.folder / output_name("judgements", decoding), lines)
+
+
+# 6. report ----------------------------------------------------------------------------------
+
+
+def report(ctx: Context) -> None:
+    """The two reports (stable JSON + markdown) and the SFT loss curve."""
+    from coderl.evaluation import build_report
+    from coderl.execution.types import Judgement
+
+    problems = read_problems(ctx, TEST_PROBLEMS).problems
+    ks = {"greedy": (1,), "sampled": ctx.config.report.ks}
+    for decoding in tqdm(DECODINGS, desc="report", disable=not ctx.progress):
+        records = _read_jsonl(ctx.folder / output_name("judgements", decoding))
+        judgements = [Judgement.from_dict(r) for r in records]
+        built = build_report(problems, judgements, ks[decoding], seed=ctx.config.seed)
+        built.write(ctx.folder / output_name("report", decoding, ".json"))
+    plot_loss(ctx.folder / SFT_DIR / "metrics.jsonl", ctx.folder / LOSS_PLOT)
+
+
+def plot_loss(metrics_path: Path, png_path: Path) -> None:
+    """train/loss against step, from the SFT metrics log."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from coderl.training.metrics_log import read_metrics
+
+    points = [(r["step"], r["train/loss"]) for r in read_metrics(metrics_path) if "train/loss" in r]
+    figure, axes = plt.subplots(figsize=(6, 4))
+    axes.plot([s for s, _ in points], [loss for _, loss in points])
+    axes.set_xlabel("optimizer step")
+    axes.set_ylabel("train/loss (token cross-entropy)")
+    axes.set_yscale("log")
+    axes.set_title("SFT from random init")
+    axes.grid(True, alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(png_path, dpi=100)
+    plt.close(figure)
+
+
+STAGES: tuple[Stage[QuickstartConfig], ...] = (
+    Stage("testbed", build_testbed, (TRAIN_PROBLEMS, TEST_PROBLEMS)),
+    Stage("model", build_model, (MODEL_DIR,)),
+    Stage("sft", finetune, (SFT_DIR,)),
+    Stage("sample", sample, tuple(output_name("samples", d) for d in DECODINGS)),
+    Stage("judge", judge, tuple(output_name("judgements", d) for d in DECODINGS)),
+    Stage(
+        "report",
+        report,
+        (
+            *(output_name("report", d, ext) for d in DECODINGS for ext in (".json", ".md")),
+            LOSS_PLOT,
+        ),
+    ),
+)
+
+
+# the summary --------------------------------------------------------------------------------
+
+
+def summary(folder: str | Path, times: tuple[StageTime, ...]) -> str:
+    """What the CLI prints at the end: scores per difficulty, then time per stage."""
+    folder = Path(folder)
+    greedy = _by_difficulty(folder / output_name("report", "greedy", ".json"))
+    sampled = _by_difficulty(folder / output_name("report", "sampled", ".json"))
+    metrics = [m for m in next(iter(sampled.values())) if m.startswith("pass@")]
+    header = ["difficulty", "problems", "greedy pass@1", *(f"sampled {m}" for m in metrics)]
+    lines = [
+        f"run folder: {folder}",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|---|" + "---:|" * (len(header) - 1),
+    ]
+    for group, row in sampled.items():
+        scores = [greedy.get(group, {}).get("pass@1"), *(row[m] for m in metrics)]
+        cells = [group, str(row["problems"]), *(_percent(s) for s in scores)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "pass@k in percent of held-out problems solved (all hidden tests passed).", ""]
+    total = sum(t.seconds for t in times)
+    for t in times:
+        note = "  (earlier run, skipped now)" if t.skipped else ""
+        lines.append(f"  {t.name:<8} {t.seconds:7.1f}s{note}")
+    lines.append(f"  {'total':<8} {total:7.1f}s")
+    return "\n".join(lines)
+
+
+def _by_difficulty(path: Path) -> dict[str, dict[str, Any]]:
+    return json.loads(path.read_text())["by_difficulty"]
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file, so that an interrupted stage never leaves a whole-looking
+    output behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

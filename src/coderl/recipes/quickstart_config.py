@@ -1,0 +1,173 @@
+"""`QuickstartConfig`: one section per stage of the quickstart, with the tuned defaults.
+
+The defaults are the tuned laptop run (docs/quickstart.md has the tuning table). The sections
+expose only the knobs the quickstart needs; the stages build the library's own configs
+(`SFTConfig`, `SamplingConfig`, `JudgeConfig`) from them. A section is named like its stage,
+so that changing a section re-runs that stage and the ones after it (`coderl.recipes.pipeline`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from coderl.config import load_config
+from coderl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from coderl.generation.config import SamplingConfig
+
+FAST_PRESET = "quickstart_fast"
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class TestbedConfig:
+    """Which problems to train and evaluate on (any problem specs work)."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    train: str = field(
+        default="synthetic@train", metadata=_help("problem spec of the SFT problems")
+    )
+    test: str = field(
+        default="synthetic@test[0:100]", metadata=_help("problem spec of the held-out problems")
+    )
+
+
+@dataclass(frozen=True)
+class TinyModelConfig:
+    """The tokenizer (byte-level BPE on the train prompts and solutions) and the tiny Llama."""
+
+    vocab_size: int = field(default=1024, metadata=_help("BPE vocabulary, incl. 256 bytes"))
+    hidden: int = field(default=128, metadata=_help("hidden size (MLP: 4x)"))
+    layers: int = field(default=2, metadata=_help("transformer layers"))
+    heads: int = field(default=4, metadata=_help("attention heads (hidden must divide)"))
+    max_positions: int = field(default=1024, metadata=_help("longest sequence the model takes"))
+
+    def __post_init__(self) -> None:
+        if self.hidden % self.heads:
+            raise ConfigError(
+                f"model.hidden = {self.hidden} is not divisible by model.heads = {self.heads}"
+            )
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Supervised fine-tuning from random init on the train problems' reference solutions."""
+
+    steps: int = field(default=1200, metadata=_help("optimizer steps"))
+    batch_size: int = field(default=16, metadata=_help("examples per step"))
+    max_seq_len: int = field(default=320, metadata=_help("tokens per example (prompt cut first)"))
+    lr: float = field(default=3e-3, metadata=_help("peak learning rate"))
+    warmup_steps: int = field(default=50, metadata=_help("linear warmup steps"))
+    schedule: Literal["constant", "linear", "cosine"] = field(
+        default="cosine", metadata=_help("learning-rate decay after warmup")
+    )
+    log_every: int = field(default=10, metadata=_help("steps per metrics record (loss curve)"))
+    checkpoint_every: int = field(
+        default=250, metadata=_help("steps between checkpoints (an interrupted run resumes)")
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "log_every", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"sft.{name} = {getattr(self, name)}: use 1 or more")
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    """Programs per test problem: one greedy (greedy pass@1) and ``n`` at ``temperature``."""
+
+    n: int = field(default=10, metadata=_help("temperature samples per problem, for pass@k"))
+    temperature: float = field(default=0.8, metadata=_help("temperature of the n samples"))
+    top_p: float = field(default=0.95, metadata=_help("nucleus mass of the n samples"))
+    max_new_tokens: int = field(default=96, metadata=_help("tokens per program at most"))
+    batch_size: int = field(default=32, metadata=_help("sequences per forward pass"))
+
+    def __post_init__(self) -> None:
+        self.sampling(greedy=False)  # its checks name the field at fault
+
+    def sampling(self, greedy: bool, seed: int = 0) -> SamplingConfig:
+        """The sampler's config: greedy (one program) or the n temperature samples."""
+        from coderl.generation.config import SamplingConfig  # imports torch: not at CLI start
+
+        return SamplingConfig(
+            n=1 if greedy else self.n,
+            greedy=greedy,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            max_new_tokens=self.max_new_tokens,
+            batch_size=self.batch_size,
+            seed=seed,
+        )
+
+
+@dataclass(frozen=True)
+class JudgeStageConfig:
+    """The real judge on the hidden tests; tight limits since the reference runs take ms."""
+
+    cpu_time_s: float = field(default=1.0, metadata=_help("CPU seconds per test"))
+    workers: int | None = field(default=None, metadata=_help("judge processes (null: one per CPU)"))
+    stop_at_first_failure: bool = field(
+        default=True, metadata=_help("stop a program at its first failed test (pass/fail only)")
+    )
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """What the report shows."""
+
+    ks: tuple[int, ...] = field(
+        default=(1, 5, 10), metadata=_help("pass@k of the temperature samples (k <= sample.n)")
+    )
+
+
+@dataclass(frozen=True)
+class QuickstartConfig:
+    """The whole pipeline: testbed, tokenizer+model, SFT, sampling, judging, report."""
+
+    seed: int = field(default=0, metadata=_help("seeds model init, SFT data order, sampling"))
+    prompt_style: str | None = field(
+        default=None, metadata=_help("prompt template (null: each problem's own)")
+    )
+    testbed: TestbedConfig = field(default_factory=TestbedConfig)
+    model: TinyModelConfig = field(default_factory=TinyModelConfig)
+    sft: TrainConfig = field(default_factory=TrainConfig)
+    sample: SampleConfig = field(default_factory=SampleConfig)
+    judge: JudgeStageConfig = field(default_factory=JudgeStageConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+
+    def __post_init__(self) -> None:
+        too_big = [k for k in self.report.ks if not 1 <= k <= self.sample.n]
+        if too_big:
+            raise ConfigError(
+                f"report.ks = {list(self.report.ks)}: pass@{too_big[0]} needs 1 <= k <= "
+                f"sample.n = {self.sample.n}; drop it or raise sample.n"
+            )
+
+
+def preset_path(name: str) -> Path:
+    """The YAML of a preset shipped with coderl (``coderl/configs/NAME.yaml``)."""
+    return Path(str(resources.files("coderl") / "configs" / f"{name}.yaml"))
+
+
+def load_quickstart_config(
+    config: str | None = None, overrides: list[str] = (), fast: bool = False
+) -> QuickstartConfig:
+    """Defaults, then ``config`` (a YAML path, or a preset name such as ``quickstart_fast``),
+    then ``key=value`` overrides; ``fast`` is the ``quickstart_fast`` preset."""
+    if fast and config is not None:
+        raise ConfigError("--fast is the quickstart_fast preset; give it or --config, not both")
+    name = FAST_PRESET if fast else config
+    path = None
+    if name is not None:
+        path = Path(name)
+        if not path.exists() and preset_path(name).is_file():
+            path = preset_path(name)
+    return load_config(QuickstartConfig, path, overrides)

@@ -1,0 +1,126 @@
+"""The quickstart end to end on its --fast preset (every stage, tiny sizes), its resume, and its
+config errors."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+
+import pytest
+import torch
+
+from coderl.cli.main import main
+from coderl.errors import ConfigError
+from coderl.recipes.pipeline import read_records
+from coderl.recipes.quickstart import STAGES, run_quickstart
+from coderl.recipes.quickstart_config import QuickstartConfig, load_quickstart_config
+
+torch.set_num_threads(1)
+
+STAGE_NAMES = [stage.name for stage in STAGES]
+FILES = [
+    "config.yaml",
+    "stages.json",
+    "problems/train.jsonl",
+    "problems/test.jsonl",
+    "model/config.json",
+    "model/tokenizer.json",
+    "model/model.safetensors",
+    "sft/metrics.jsonl",
+    "samples.jsonl",
+    "samples-greedy.jsonl",
+    "judgements.jsonl",
+    "judgements-greedy.jsonl",
+    "report.json",
+    "report.md",
+    "report-greedy.json",
+    "report-greedy.md",
+    "loss.png",
+]
+
+
+@pytest.fixture(scope="module")
+def fast_run(tmp_path_factory):
+    """One --fast run through the CLI; returns (run folder, printed output)."""
+    folder = tmp_path_factory.mktemp("quickstart") / "run"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["quickstart", "--fast", "--out", str(folder)]) == 0
+    return folder, printed.getvalue()
+
+
+def test_fast_run_writes_every_stage_output(fast_run):
+    folder, _ = fast_run
+    missing = [name for name in FILES if not (folder / name).exists()]
+    assert not missing
+    assert list((folder / "sft").glob("step_*/model.safetensors"))
+    assert sorted(read_records(folder)) == sorted(STAGE_NAMES)
+
+
+def test_fast_run_judges_every_sample_and_reports_by_difficulty(fast_run):
+    folder, _ = fast_run
+    config = load_quickstart_config(fast=True)
+    tests = (folder / "problems/test.jsonl").read_text().splitlines()
+    samples = (folder / "samples.jsonl").read_text().splitlines()
+    judgements = [
+        json.loads(line) for line in (folder / "judgements.jsonl").read_text().splitlines()
+    ]
+    assert len(samples) == len(judgements) == len(tests) * config.sample.n
+    assert all(j["verdict"] != "infra_error" for j in judgements)
+    report = json.loads((folder / "report.json").read_text())
+    assert report["metrics"] == [f"pass@{k}" for k in config.report.ks]
+    assert "all" in report["by_difficulty"]
+    greedy = json.loads((folder / "report-greedy.json").read_text())
+    assert greedy["samples"] == len(tests)
+
+
+def test_fast_run_prints_folder_scores_and_stage_times(fast_run):
+    folder, printed = fast_run
+    assert f"run folder: {folder}" in printed
+    assert "greedy pass@1" in printed and "sampled pass@2" in printed
+    for name in [*STAGE_NAMES, "total"]:
+        assert f"  {name} " in printed
+
+
+def test_rerun_skips_finished_stages(fast_run):
+    folder, _ = fast_run
+    announced: list[str] = []
+    times = run_quickstart(
+        load_quickstart_config(fast=True), folder, progress=False, announce=announced.append
+    )
+    assert all(t.skipped for t in times)
+    assert all("skipped" in line for line in announced)
+
+
+def test_changed_section_reruns_its_stage_and_later_ones(fast_run, tmp_path):
+    folder, _ = fast_run
+    copy = tmp_path / "run"
+    shutil.copytree(folder, copy)
+    config = load_quickstart_config(fast=True, overrides=["report.ks=[1]"])
+    times = run_quickstart(config, copy, progress=False, announce=lambda line: None)
+    assert [t.name for t in times if not t.skipped] == ["report"]
+    assert json.loads((copy / "report.json").read_text())["metrics"] == ["pass@1"]
+
+
+def test_bad_config_key_is_a_clear_error(capsys, tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown key 'sft\.stepz'.*sft\.steps"):
+        load_quickstart_config(overrides=["sft.stepz=3"])
+    assert main(["quickstart", "--fast", "--set", "bogus=1", "--out", str(tmp_path)]) == 2
+    assert "unknown key 'bogus'" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # nothing runs on a bad config
+
+
+def test_inconsistent_values_are_errors():
+    with pytest.raises(ConfigError, match=r"pass@10 needs.*sample\.n = 5"):
+        load_quickstart_config(overrides=["sample.n=5"])
+    with pytest.raises(ConfigError, match=r"model\.hidden"):
+        load_quickstart_config(overrides=["model.heads=3"])
+
+
+def test_defaults_need_no_file_and_presets_resolve_by_name():
+    assert load_quickstart_config() == QuickstartConfig()
+    assert load_quickstart_config("quickstart_fast") == load_quickstart_config(fast=True)
+    with pytest.raises(ConfigError, match="not both"):
+        load_quickstart_config("quickstart_fast", fast=True)
