@@ -3,7 +3,7 @@ from typing import Literal
 
 import pytest
 
-from coderl.config import load_config, save_config
+from coderl.config import describe_config, load_config, save_config
 from coderl.errors import ConfigError
 
 
@@ -52,3 +52,19 @@ def test_saved_config_loads_back(tmp_path):
 def test_missing_file_is_clear(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(Run, tmp_path / "nope.yaml")
+
+
+@dataclass(frozen=True)
+class Tuned:
+    optim: Optim = field(default_factory=lambda: Optim(lr=3e-3, schedule="constant"))
+
+
+def test_overriding_one_key_keeps_the_parents_section_defaults():
+    config = load_config(Tuned, None, ["optim.schedule=cosine"])
+    assert config.optim == Optim(lr=3e-3, schedule="cosine")
+    assert load_config(Tuned) == Tuned()
+
+
+def test_describe_shows_the_parents_section_defaults():
+    text = describe_config(Tuned)
+    assert "optim.lr = 0.003" in text and "optim.schedule = 'constant'" in text

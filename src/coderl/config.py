@@ -41,7 +41,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
         if not sep:
             raise ConfigError(f"override {override!r} must look like key=value")
         _set_dotted(data, key.strip(), yaml.safe_load(raw))
-    return _build(cls, data, where, prefix="")
+    return _build(cls, data, where, prefix="", base=None)
 
 
 def save_config(config: Any, path: str | Path) -> None:
@@ -54,18 +54,21 @@ def config_to_dict(config: Any) -> dict[str, Any]:
     return dataclasses.asdict(config)
 
 
-def describe_config(cls: type, prefix: str = "") -> str:
-    """One line per field (``key: type = default  help``), for ``--help`` epilogues."""
+def describe_config(cls: type, prefix: str = "", defaults: Any = None) -> str:
+    """One line per field (``key = default  help``), for ``--help`` epilogues.
+
+    ``defaults`` is the instance whose values are shown for a nested section (a parent's
+    ``default_factory`` may set other values than the section's class defaults)."""
     lines = []
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
+        default = _field_default(f, defaults)
         if dataclasses.is_dataclass(hint):
-            lines.append(describe_config(hint, prefix=f"{prefix}{f.name}."))
+            lines.append(describe_config(hint, prefix=f"{prefix}{f.name}.", defaults=default))
             continue
-        default = f.default if f.default is not dataclasses.MISSING else "(required)"
-        if f.default_factory is not dataclasses.MISSING:
-            default = f.default_factory()
+        if default is dataclasses.MISSING:
+            default = "(required)"
         help_text = f.metadata.get("help", "")
         lines.append(f"  {prefix}{f.name} = {default!r}  {help_text}".rstrip())
     return "\n".join(lines)
@@ -82,7 +85,18 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
         data[head] = value
 
 
-def _build(cls: type[T], data: dict[str, Any], where: str, prefix: str) -> T:
+def _field_default(f: dataclasses.Field, parent: Any) -> Any:
+    """The default of field ``f``: the parent instance's value, else the field's own."""
+    if parent is not None:
+        return getattr(parent, f.name)
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
+
+
+def _build(cls: type[T], data: dict[str, Any], where: str, prefix: str, base: Any) -> T:
+    """``cls`` from ``data`` over ``base`` (the defaults: an instance, or None for the class's
+    own), so a nested section keeps the values its parent's default_factory gave it."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: {prefix.rstrip('.') or 'config'} must be a mapping")
     hints = typing.get_type_hints(cls)
@@ -97,11 +111,13 @@ def _build(cls: type[T], data: dict[str, Any], where: str, prefix: str) -> T:
     for name, value in data.items():
         hint = hints[name]
         if dataclasses.is_dataclass(hint):
-            kwargs[name] = _build(hint, value, where, prefix=f"{prefix}{name}.")
+            section = _field_default(fields[name], base)
+            section = None if section is dataclasses.MISSING else section
+            kwargs[name] = _build(hint, value, where, prefix=f"{prefix}{name}.", base=section)
         else:
             kwargs[name] = _coerce(value, hint, where, f"{prefix}{name}")
     try:
-        return cls(**kwargs)
+        return cls(**kwargs) if base is None else dataclasses.replace(base, **kwargs)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"{where}: {err}") from None
 
