@@ -21,6 +21,16 @@ def _accepts(model: Any, name: str) -> bool:
     return name in inspect.signature(model.forward).parameters
 
 
+def _cache_keyword(model: Any) -> str:
+    """transformers 5.2x renamed ``past_key_values`` to ``cache``; older releases take the old name."""
+    return "cache" if _accepts(model, "cache") else "past_key_values"
+
+
+def _returned_cache(out: Any) -> Any:
+    cache = getattr(out, "cache", None)
+    return cache if cache is not None else out.past_key_values
+
+
 def _pad(sequences: list[list[int]], pad_id: int, left: bool, device: Any):
     """(U, L) ids and attention mask; padding on the left or the right."""
     length = max(len(s) for s in sequences)
@@ -42,6 +52,7 @@ class CausalDecoder:
         self.device = policy.model.device
         self.use_positions = _accepts(self.model, "position_ids")
         self.last_only = _accepts(self.model, "logits_to_keep")
+        self.cache_keyword = _cache_keyword(self.model)
 
     def start(self, prompts: list[list[int]], expand: torch.Tensor) -> torch.Tensor:
         """Prefill the U prompts; returns next-token logits (B, V)."""
@@ -52,7 +63,7 @@ class CausalDecoder:
             kwargs["position_ids"] = positions
         out = self.model(input_ids=ids, attention_mask=mask, use_cache=True, **kwargs)
         expand = expand.to(self.device)
-        self.cache = out.past_key_values
+        self.cache = _returned_cache(out)
         self.cache.batch_select_indices(expand)
         self.mask = mask[expand]
         self.next_position = positions[expand, -1] + 1
@@ -67,11 +78,11 @@ class CausalDecoder:
         out = self.model(
             input_ids=tokens.unsqueeze(1),
             attention_mask=self.mask,
-            past_key_values=self.cache,
             use_cache=True,
+            **{self.cache_keyword: self.cache},
             **kwargs,
         )
-        self.cache = out.past_key_values
+        self.cache = _returned_cache(out)
         self.next_position = self.next_position + 1
         return out.logits[:, -1]
 
@@ -92,6 +103,7 @@ class Seq2SeqDecoder:
         self.device = policy.model.device
         start = self.model.config.decoder_start_token_id
         self.start_id = self.pad_id if start is None else start
+        self.cache_keyword = _cache_keyword(self.model)
 
     def start(self, prompts: list[list[int]], expand: torch.Tensor) -> torch.Tensor:
         ids, mask = _pad(prompts, self.pad_id, left=False, device=self.device)
@@ -108,10 +120,10 @@ class Seq2SeqDecoder:
             encoder_outputs=BaseModelOutput(last_hidden_state=self.hidden),
             attention_mask=self.mask,
             decoder_input_ids=tokens.unsqueeze(1),
-            past_key_values=self.cache,
             use_cache=True,
+            **{self.cache_keyword: self.cache},
         )
-        self.cache = out.past_key_values
+        self.cache = _returned_cache(out)
         return out.logits[:, -1]
 
     def keep(self, rows: torch.Tensor) -> None:
