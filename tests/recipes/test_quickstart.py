@@ -121,6 +121,7 @@ def test_inconsistent_values_are_errors():
 
 def test_defaults_need_no_file_and_presets_resolve_by_name():
     assert load_quickstart_config() == QuickstartConfig()
+    assert load_quickstart_config("quickstart") == QuickstartConfig()  # the shipped YAML
     assert load_quickstart_config("quickstart_fast") == load_quickstart_config(fast=True)
     with pytest.raises(ConfigError, match="not both"):
         load_quickstart_config("quickstart_fast", fast=True)

@@ -22,7 +22,7 @@ def _accepts(model: Any, name: str) -> bool:
 
 
 def _cache_keyword(model: Any) -> str:
-    """transformers 5.2x renamed ``past_key_values`` to ``cache``; older releases take the old name."""
+    """transformers 5.2x renamed ``past_key_values`` to ``cache``; older releases want the old."""
     return "cache" if _accepts(model, "cache") else "past_key_values"
 
 
