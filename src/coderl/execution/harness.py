@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import marshal
 import os
 import sys
 import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from coderl.execution.protocol import NotPlainData, decode_value, encode_value, receive, send
+from coderl.execution.protocol import (
+    NotPlainData,
+    decode_value,
+    encode_value,
+    receive,
+    receive_frame,
+    send,
+)
 
 COMMAND_FD, REPORT_FD = 3, 4
 FILENAME = "<solution>"
@@ -25,10 +33,10 @@ _exit = os._exit  # bound now: the program may monkeypatch os
 
 
 def serve(mode: str) -> NoReturn:
-    """Receive the program, run it as ``mode`` ("stdio" or "calls"), then exit."""
+    """Receive the program (a code object the worker compiled, as marshal data), run it as
+    ``mode`` ("stdio" or "calls"), then exit."""
     try:
-        code = receive(COMMAND_FD, MAX_COMMAND_BYTES)["code"]
-        compiled = _compile(code)
+        compiled = marshal.loads(receive_frame(COMMAND_FD, MAX_COMMAND_BYTES))
         if mode == "stdio":
             _run_stdio(compiled)
         else:
@@ -44,18 +52,6 @@ def prepare_streams() -> None:
     sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
     sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
     sys.argv = [FILENAME]
-
-
-def _compile(code: str) -> Any:
-    try:
-        return compile(code, FILENAME, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as err:  # ValueError: null bytes in the source
-        line = getattr(err, "lineno", None)
-        message = getattr(err, "msg", None) or str(err)
-        send(
-            REPORT_FD, {"event": "compile_error", "error": _info(type(err).__name__, message, line)}
-        )
-        _exit(0)
 
 
 def _run_stdio(compiled: Any) -> None:

@@ -12,13 +12,13 @@ import contextlib
 import ctypes
 import os
 import resource
-import shutil
 import signal
 import time
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from coderl.execution.limits import Limits
+if TYPE_CHECKING:  # not imported at run time: the zygote stays lean (docs/judge.md, "Speed")
+    from coderl.execution.limits import Limits
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _CLONE_NEWNS = 0x00020000
@@ -142,6 +142,8 @@ def remove_tree(path: str) -> None:
             for name in dirs:
                 with contextlib.suppress(OSError):
                     os.chmod(os.path.join(root, name), 0o700)
+        import shutil  # rarely needed, and heavy for the zygote to hold
+
         shutil.rmtree(path, ignore_errors=True)
     else:
         with contextlib.suppress(FileNotFoundError):
@@ -172,14 +174,22 @@ def enter_sandbox(
     die_with_parent()
 
 
+def _read_proc(path: str) -> bytes:
+    """A small /proc file, read with two syscalls: the zygote calls this while a child shares
+    its pages, and every page it touches then costs a copy (docs/judge.md, "Speed")."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 1 << 16)
+    finally:
+        os.close(fd)
+
+
 def _children() -> list[int]:
     pid = os.getpid()
     kids: list[int] = []
     for tid in os.listdir(f"/proc/{pid}/task"):
         with contextlib.suppress(FileNotFoundError):
-            kids.extend(
-                int(k) for k in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
-            )
+            kids.extend(map(int, _read_proc(f"/proc/{pid}/task/{tid}/children").split()))
     return kids
 
 
@@ -219,7 +229,7 @@ def processes_of(uids: range, zombies: bool = True) -> list[int]:
         with contextlib.suppress(FileNotFoundError, ProcessLookupError):
             if os.stat(f"/proc/{entry}").st_uid not in uids:
                 continue
-            if zombies or Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1][1:2] != b"Z":
+            if zombies or _read_proc(f"/proc/{entry}/stat").rsplit(b")", 1)[1][1:2] != b"Z":
                 found.append(int(entry))
     return found
 

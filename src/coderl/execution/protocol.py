@@ -105,8 +105,13 @@ def decode_value(data: Any, depth: int = 0) -> Any:
     raise ProtocolViolation(f"unknown tag {tag!r}")
 
 
+# Built once: json.dumps with options builds a new encoder per call, and in a freshly forked
+# child every object touched costs a page copy.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 def pack(message: Any) -> bytes:
-    body = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+    body = _ENCODER.encode(message).encode()
     return _HEADER.pack(len(body)) + body
 
 
@@ -137,12 +142,17 @@ def _read_exact(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def receive(fd: int, max_bytes: int) -> Any:
-    """Blocking read of one message (used where the peer is trusted to answer)."""
+def receive_frame(fd: int, max_bytes: int) -> bytes:
+    """Blocking read of one frame's body (used where the peer is trusted to answer)."""
     (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size))
     if size > max_bytes:
         raise ProtocolViolation(f"message of {size} bytes exceeds {max_bytes}")
-    return _loads(_read_exact(fd, size))
+    return _read_exact(fd, size)
+
+
+def receive(fd: int, max_bytes: int) -> Any:
+    """Blocking read of one JSON message (used where the peer is trusted to answer)."""
+    return _loads(receive_frame(fd, max_bytes))
 
 
 def _loads(body: bytes) -> Any:

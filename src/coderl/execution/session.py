@@ -91,19 +91,16 @@ class CallSession:
     """One sandboxed child with the program loaded, answering calls; each test has its own
     CPU and wall budget (`begin_test`)."""
 
-    def __init__(self, zygote: Zygote, code: str, limits: Limits, tests: int) -> None:
+    def __init__(self, zygote: Zygote, program: bytes, limits: Limits, tests: int) -> None:
         self._zygote = zygote
         self._limits = limits
         budget = limits.cpu_time_s * (tests + 1) + 1
-        self._child: Child | None = zygote.spawn("calls", budget, code)
+        self._child: Child | None = zygote.spawn("calls", budget, program)
         self.failure: CandidateFailure | None = None  # set once the child is unusable
         self.load_failed = True  # until the child says it loaded the program
         self.begin_test()
         try:
             report = self._await()
-            if report.get("event") == "compile_error":
-                error = error_from_report(report)
-                raise CandidateFailure(Verdict.COMPILE_ERROR, error.message, error, fatal=True)
             if report.get("event") == "error":
                 raise failure_of(error_from_report(report), fatal=True)
             if report.get("event") != "loaded":
@@ -204,9 +201,9 @@ class CallSession:
         )
 
 
-def run_stdio(zygote: Zygote, code: str, stdin: bytes, limits: Limits) -> StdioRun:
+def run_stdio(zygote: Zygote, program: bytes, stdin: bytes, limits: Limits) -> StdioRun:
     """Run the program once as a script on ``stdin``, capturing at most the output limit."""
-    child = zygote.spawn("stdio", limits.cpu_time_s, code, stdin=stdin)
+    child = zygote.spawn("stdio", limits.cpu_time_s, program, stdin=stdin)
     assert child.stdout_fd is not None
     start = time.monotonic()
     deadline = start + limits.wall_s

@@ -1,7 +1,7 @@
 """A warm worker: a trusted judge-side process that judges one Python submission at a time.
 
 Started fresh (a new interpreter that calls `main`) so that it holds none of the judge's
-data; it forks its zygote before it receives any job. Per submission it spawns sandboxed
+data; it starts its zygote before it receives any job. Per submission it spawns sandboxed
 children through the zygote, runs trusted test code itself, compares outputs, and sends
 the `Judgement` back. Channel: length-prefixed pickles, on the fds it got as stdin/stdout
 (trusted peers both ends; the untrusted child only ever speaks JSON to the worker).
@@ -9,13 +9,16 @@ the `Judgement` back. Channel: length-prefixed pickles, on the fds it got as std
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import sys
+import warnings
 from dataclasses import dataclass
 
 from coderl.execution import checker
 from coderl.execution.assertions import base_namespace, run_assert_test
+from coderl.execution.harness import FILENAME
 from coderl.execution.limits import JudgeConfig
 from coderl.execution.protocol import Reader, frame, write_all
 from coderl.execution.session import (
@@ -30,28 +33,6 @@ from coderl.execution.types import ErrorInfo, Judgement, TestOutcome, Verdict
 from coderl.execution.zygote import Zygote, ZygoteDied
 from coderl.problems.types import TestCase
 
-# Modules most programs import: loaded once here, shared by every fork.
-WARM_IMPORTS = [
-    "bisect",
-    "collections",
-    "copy",
-    "functools",
-    "hashlib",
-    "heapq",
-    "itertools",
-    "json",
-    "math",
-    "operator",
-    "random",
-    "re",
-    "statistics",
-    "string",
-    "typing",
-    "fractions",
-    "decimal",
-    "datetime",
-    "array",
-]
 _MAX_JOB_BYTES = 1 << 30
 _FAILED_CLASSES = (Verdict.RUNTIME_ERROR, Verdict.TIMEOUT, Verdict.MEMORY_LIMIT)
 
@@ -80,6 +61,10 @@ class WorkerFault:
 
 def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
     """Run the job's tests and decide every verdict here, on the judge's side."""
+    program, compile_error = compile_program(job.code)
+    if compile_error is not None:
+        outcome = TestOutcome(Verdict.COMPILE_ERROR, detail=compile_error.message)
+        return _judgement(job, [(outcome, compile_error)])
     limits = config.limits
     results: list[tuple[TestOutcome, ErrorInfo | None]] = []
     session: CallSession | None = None
@@ -87,12 +72,12 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
     try:
         for index, test in enumerate(job.tests):
             if test.kind == "stdio":
-                outcome, error = _stdio_test(job, test, zygote, config)
+                outcome, error = _stdio_test(program, test, zygote, config)
             else:
                 if session is None or (session.failure is not None and not session.load_failed):
                     if session is not None:
                         session.close()
-                    session = CallSession(zygote, job.code, limits, len(job.tests) - index)
+                    session = CallSession(zygote, program, limits, len(job.tests) - index)
                 if base is None and test.kind == "assert":
                     try:
                         base = base_namespace(job.code_prefix, job.test_setup_code)
@@ -100,14 +85,28 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
                         return _setup_failed(job, err)
                 outcome, error = _call_test(job, test, session, base, config)
             results.append((outcome, error))
-            if outcome.verdict is Verdict.COMPILE_ERROR or (
-                job.stop_at_first_failure and outcome.verdict is not Verdict.PASSED
-            ):
+            if job.stop_at_first_failure and outcome.verdict is not Verdict.PASSED:
                 break
     finally:
         if session is not None:
             session.close()
     return _judgement(job, results)
+
+
+def compile_program(code: str) -> tuple[bytes, ErrorInfo | None]:
+    """The program's code object as marshal data, or its compile error. Compiled here, once
+    per submission: a syntax error costs no sandbox, and each child loads the code object
+    instead of parsing the source again. ``compile`` never runs the code."""
+    try:
+        with warnings.catch_warnings():  # SyntaxWarnings are the program's business
+            warnings.simplefilter("ignore")
+            return marshal.dumps(compile(code, FILENAME, "exec", dont_inherit=True)), None
+    except (SyntaxError, ValueError) as err:  # ValueError: null bytes in the source
+        message = getattr(err, "msg", None) or str(err)
+        line = getattr(err, "lineno", None)
+        return b"", ErrorInfo(type(err).__name__, message[:2000], line)
+    except (MemoryError, RecursionError) as err:  # nested too deeply for the compiler
+        return b"", ErrorInfo(type(err).__name__, "too complex to compile", None)
 
 
 def _setup_failed(job: Job, err: Exception) -> Judgement:
@@ -157,9 +156,9 @@ def _call_once(
 
 
 def _stdio_test(
-    job: Job, test: TestCase, zygote: Zygote, config: JudgeConfig
+    program: bytes, test: TestCase, zygote: Zygote, config: JudgeConfig
 ) -> tuple[TestOutcome, ErrorInfo | None]:
-    run = run_stdio(zygote, job.code, test.stdin.encode(), config.limits)
+    run = run_stdio(zygote, program, test.stdin.encode(), config.limits)
     verdict, detail, error = _stdio_verdict(run, test, config)
     return TestOutcome(verdict, run.cpu_time_s, run.wall_time_s, detail), error
 
@@ -169,9 +168,6 @@ def _stdio_verdict(
 ) -> tuple[Verdict, str, ErrorInfo | None]:
     limits = config.limits
     event = (run.report or {}).get("event")
-    if event == "compile_error":
-        error = error_from_report(run.report)
-        return Verdict.COMPILE_ERROR, error.message, error
     if run.timed_out:
         detail = f"time limit of {limits.cpu_time_s:g} s CPU exceeded"
         return Verdict.TIMEOUT, detail, ErrorInfo("Timeout", detail)
@@ -236,8 +232,6 @@ def main() -> None:
         os.dup2(devnull, fd)
     reader = Reader(channel_in, _MAX_JOB_BYTES, decode=pickle.loads)
     config, uid = reader.read(timeout=60.0)
-    for name in WARM_IMPORTS:
-        __import__(name)
     zygote = Zygote(uid, config.limits, max_report_bytes=4 * config.limits.output_limit_bytes)
     _send(channel_out, ("ready", zygote.features))
     while True:
