@@ -4,6 +4,10 @@ Used by `sandbox.run_sandboxed` (any argv) and by the pool's zygote (Python prog
 layer and what it defends is described in docs/judge.md. As root every layer is on; as an
 unprivileged user the judge falls back to rlimits, its own session and (where user
 namespaces are allowed) an empty network namespace: see `PRIVILEGED`.
+
+The zygote calls several of these between forks, where every page Python touches costs a
+page fault and often a copy (docs/judge.md, "Speed"): they use plain ``try``/``except`` and
+``os`` calls rather than contextlib and pathlib.
 """
 
 from __future__ import annotations
@@ -117,15 +121,18 @@ def _mount(source: bytes, target: bytes, fstype: bytes | None, flags: int, data:
 def empty_scratch_dirs(keep: str) -> None:
     """Remove what the last sandbox left in the (private) scratch dirs, except ``keep``."""
     for path in SCRATCH_DIRS:
-        with contextlib.suppress(FileNotFoundError):
-            for entry in os.scandir(path):
-                if entry.path != keep:
-                    remove_tree(entry.path)
+        try:
+            entries = [entry.path for entry in os.scandir(path)]
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            if entry != keep:
+                remove_tree(entry)
 
 
 def make_workdir(parent: str, uid: int | None) -> str:
     """A fresh working directory that only the sandbox's uid can use."""
-    path = os.path.join(parent, f"run-{os.getpid()}-{time.monotonic_ns()}")
+    path = f"{parent}/run-{os.getpid()}-{time.monotonic_ns()}"
     os.mkdir(path, 0o700)
     if uid is not None:
         os.chown(path, uid, uid)
@@ -134,9 +141,11 @@ def make_workdir(parent: str, uid: int | None) -> str:
 
 def remove_tree(path: str) -> None:
     """Remove a file or directory tree, whatever permissions the program set inside it."""
-    with contextlib.suppress(OSError):
+    try:
         os.rmdir(path)  # the common case: the program left nothing
         return
+    except OSError:
+        pass
     if os.path.isdir(path) and not os.path.islink(path):
         for root, dirs, _ in os.walk(path):
             for name in dirs:
@@ -150,31 +159,42 @@ def remove_tree(path: str) -> None:
             os.unlink(path)
 
 
+def restrict_inherited(uid: int | None, limits: Limits) -> None:
+    """The restrictions a fork inherits: largest file, no core dumps, the sandbox uid's process
+    count, no supplementary groups, a private umask, no new privileges through exec. A zygote
+    sets them once, before its first fork (root, which it is, is exempt from the process
+    count); `run_sandboxed` sets them in its child. Only root could undo them, and a sandbox
+    never is root."""
+    size = limits.file_size_mb << 20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.umask(0o077)
+    if uid is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+        os.setgroups([])
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+
+
 def enter_sandbox(
     uid: int | None, limits: Limits, cpu_budget_s: float, workdir: str, new_session: bool = True
 ) -> None:
-    """In a forked child, before untrusted code runs: own session, rlimits, drop privileges."""
+    """In a forked child (after `restrict_inherited`), before untrusted code runs: its own
+    session, CPU and memory limits, its working directory, the sandbox uid, and death with
+    its parent (not inherited across fork)."""
     if new_session:
         os.setsid()
     cpu = max(1, int(cpu_budget_s + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     memory = limits.memory_mb << 20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    size = limits.file_size_mb << 20
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     os.chdir(workdir)
-    os.umask(0o077)
     if uid is not None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
-        os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
     die_with_parent()
 
 
-def _read_proc(path: str) -> bytes:
+def read_proc(path: str) -> bytes:
     """A small /proc file, read with two syscalls: the zygote calls this while a child shares
     its pages, and every page it touches then costs a copy (docs/judge.md, "Speed")."""
     fd = os.open(path, os.O_RDONLY)
@@ -188,8 +208,11 @@ def _children() -> list[int]:
     pid = os.getpid()
     kids: list[int] = []
     for tid in os.listdir(f"/proc/{pid}/task"):
-        with contextlib.suppress(FileNotFoundError):
-            kids.extend(map(int, _read_proc(f"/proc/{pid}/task/{tid}/children").split()))
+        try:
+            children = read_proc(f"/proc/{pid}/task/{tid}/children")
+        except FileNotFoundError:  # the thread ended
+            continue
+        kids.extend(map(int, children.split()))
     return kids
 
 
@@ -206,18 +229,22 @@ def kill_descendants(statuses: dict[int, tuple[int, float]] | None = None) -> No
         for kid in kids:
             _kill(kid)
         for kid in kids:
-            with contextlib.suppress(ChildProcessError):
+            try:
                 pid, status, usage = os.wait4(kid, 0)
-                if statuses is not None:
-                    statuses[pid] = (status, usage.ru_utime + usage.ru_stime)
+            except ChildProcessError:
+                continue
+            if statuses is not None:
+                statuses[pid] = (status, usage.ru_utime + usage.ru_stime)
 
 
 def _kill(pid: int) -> None:
     """SIGKILL a process, and its whole process group when it leads one (atomic w.r.t. fork)."""
-    with contextlib.suppress(ProcessLookupError):
+    try:
         if os.getpgid(pid) == pid:
             os.killpg(pid, signal.SIGKILL)
         os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def processes_of(uids: range, zombies: bool = True) -> list[int]:
@@ -229,7 +256,7 @@ def processes_of(uids: range, zombies: bool = True) -> list[int]:
         with contextlib.suppress(FileNotFoundError, ProcessLookupError):
             if os.stat(f"/proc/{entry}").st_uid not in uids:
                 continue
-            if zombies or _read_proc(f"/proc/{entry}/stat").rsplit(b")", 1)[1][1:2] != b"Z":
+            if zombies or read_proc(f"/proc/{entry}/stat").rsplit(b")", 1)[1][1:2] != b"Z":
                 found.append(int(entry))
     return found
 

@@ -101,6 +101,7 @@ def _preexec(uid: int | None, limits: Limits, cpu_s: float, workdir: str) -> Non
     pid = os.fork()
     if pid:
         _reaper(pid)
+    isolation.restrict_inherited(uid, limits)
     isolation.enter_sandbox(uid, limits, cpu_s, workdir, new_session=False)
 
 

@@ -11,7 +11,6 @@ and reaps all of it and empties the private scratch dirs: nothing survives a run
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
 import json
 import marshal
@@ -56,7 +55,11 @@ WARM_IMPORTS = [
 ]
 _MAX_REQUEST = 1 << 16
 _PIPE_CAPACITY = 60_000  # under a pipe's 64 KiB buffer: written before the child exists
-_FIRST_FREE_FD = 5  # 0-2 stdio, 3 commands, 4 reports (see harness)
+# The zygote's fds: 0, 1 and 3 /dev/null, 2 stderr, 4 the worker's socket. The fds a request
+# brings land at 5 and up, so a child lays them out on 0-4 (0-2 stdio, 3 commands, 4 reports:
+# see harness) with plain dup2s, and closes everything else with one close_range.
+_DEVNULL_FD, _SOCKET_FD, _FIRST_FREE_FD = 3, 4, 5
+_MAX_FD = os.sysconf("SC_OPEN_MAX")
 
 
 class ZygoteDied(Exception):
@@ -217,20 +220,16 @@ def main() -> NoReturn:
     settings = json.loads(sys.argv[1])
     for name in WARM_IMPORTS:
         __import__(name)
-    sock = socket.socket(fileno=settings["fd"])
     limits = SimpleNamespace(**settings["limits"])  # Limits' fields, without dataclasses
-    _zygote_main(sock, settings["uid"], limits)
+    _zygote_main(settings["fd"], settings["uid"], limits)
 
 
-def _zygote_main(sock: socket.socket, uid: int | None, limits: Limits) -> NoReturn:
+def _zygote_main(sock_fd: int, uid: int | None, limits: Limits) -> NoReturn:
     """The zygote's loop: spawn and reap children on request, until the worker goes away."""
     code = 1
     root = None
     try:
-        devnull = os.open(os.devnull, os.O_RDWR)
-        os.dup2(devnull, 0)
-        os.dup2(devnull, 1)
-        _close_fds_except({0, 1, 2, devnull, sock.fileno()})
+        sock = _lay_out_fds(sock_fd)
         os.environ.clear()  # once here: every child inherits the scrubbed environment
         os.environ.update(SAFE_ENV, HOME="/tmp", TMPDIR="/tmp")
         harness.prepare_streams()  # bound to fds 0-2, which each child re-points
@@ -243,6 +242,7 @@ def _zygote_main(sock: socket.socket, uid: int | None, limits: Limits) -> NoRetu
         root = f"/tmp/coderl-sandbox-{os.getpid()}-{os.urandom(4).hex()}"
         os.mkdir(root, 0o711)
         os.chmod(root, 0o711)  # not narrowed by the umask
+        isolation.restrict_inherited(uid, limits)  # once: every fork inherits them
         sock.send(marshal.dumps(features))
         workdirs: dict[int, str] = {}
         gc.freeze()  # children share these objects: no collector walk copies their pages
@@ -257,7 +257,7 @@ def _zygote_main(sock: socket.socket, uid: int | None, limits: Limits) -> NoRetu
             request = marshal.loads(data)
             if request["op"] == "spawn":
                 workdir = isolation.make_workdir(root, uid)
-                answer = _spawn(request, fds, uid, limits, workdir, (devnull, sock.fileno()))
+                answer = _spawn(request, fds, uid, limits, workdir)
                 workdirs[answer["pid"]] = workdir
             else:
                 answer = _reap(request["pid"], request["grace_s"])
@@ -290,66 +290,62 @@ def _alarm_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _close_fds_except(keep: set[int]) -> None:
-    """Drop what the worker had open (its channel to the judge above all)."""
-    for name in os.listdir("/proc/self/fd"):
-        if int(name) not in keep:
-            with contextlib.suppress(OSError):
-                os.close(int(name))
+def _lay_out_fds(sock_fd: int) -> socket.socket:
+    """Put the worker's socket on fd 4 and /dev/null on 0, 1 and 3 (see `_DEVNULL_FD`)."""
+    if sock_fd != _SOCKET_FD:
+        os.dup2(sock_fd, _SOCKET_FD)
+        os.close(sock_fd)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, _DEVNULL_FD):
+        if target != devnull:
+            os.dup2(devnull, target)
+    if devnull not in (0, 1, _DEVNULL_FD):
+        os.close(devnull)
+    os.closerange(_FIRST_FREE_FD, _MAX_FD)  # anything else Popen let through
+    return socket.socket(fileno=_SOCKET_FD)
 
 
 def _spawn(
-    request: dict[str, Any],
-    fds: list[int],
-    uid: int | None,
-    limits: Limits,
-    workdir: str,
-    inherited: tuple[int, int],
+    request: dict[str, Any], fds: list[int], uid: int | None, limits: Limits, workdir: str
 ) -> dict[str, Any]:
     pid = os.fork()
     if pid == 0:
-        _child_main(request, fds, uid, limits, workdir, inherited)
+        _child_main(request, fds, uid, limits, workdir)
     for fd in fds:
         os.close(fd)
     return {"pid": pid}
 
 
 def _child_main(
-    request: dict[str, Any],
-    fds: list[int],
-    uid: int | None,
-    limits: Limits,
-    workdir: str,
-    inherited: tuple[int, int],
+    request: dict[str, Any], fds: list[int], uid: int | None, limits: Limits, workdir: str
 ) -> NoReturn:
     """In the forked child: lay out fds, isolate, then hand over to the harness."""
-    devnull, sock_fd = inherited
-    setup_high = fcntl.fcntl(fds[4], fcntl.F_DUPFD, 100)
+    stdin_fd, stdout_fd, command_fd, report_fd, setup_fd = fds  # all >= _FIRST_FREE_FD
     try:
-        stdin_fd, stdout_fd, command_fd, report_fd, _ = fds
-        layout = (stdin_fd, stdout_fd, devnull, command_fd, report_fd)
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in layout]
-        for target, fd in enumerate(high):
-            os.dup2(fd, target)
-        # the zygote holds only these (see _zygote_main): no need to list /proc/self/fd
-        for fd in {*high, *fds, devnull, sock_fd} - {*range(_FIRST_FREE_FD), setup_high}:
-            os.close(fd)
+        os.dup2(stdin_fd, 0)
+        os.dup2(stdout_fd, 1)
+        os.dup2(_DEVNULL_FD, 2)
+        os.dup2(command_fd, 3)  # replaces /dev/null
+        os.dup2(report_fd, 4)  # replaces the zygote's socket
+        os.closerange(_FIRST_FREE_FD, setup_fd)
+        os.closerange(setup_fd + 1, _MAX_FD)
         isolation.enter_sandbox(uid, limits, request["cpu_s"], workdir)
     except BaseException as err:  # the judge's own failure: report it, never run the program
-        os.write(setup_high, repr(err).encode() or b"setup failed")
+        os.write(setup_fd, repr(err).encode() or b"setup failed")
         os._exit(1)
-    os.close(setup_high)
+    os.close(setup_fd)
     harness.serve(request["mode"])
 
 
 def _reap(pid: int, grace_s: float) -> dict[str, Any]:
     if grace_s > 0:
-        with contextlib.suppress(ProcessLookupError):
+        try:
             pidfd = os.pidfd_open(pid)
-            try:
-                select.select([pidfd], [], [], grace_s)
-            finally:
-                os.close(pidfd)
+        except ProcessLookupError:
+            pidfd = None
+        if pidfd is not None:
+            select.select([pidfd], [], [], grace_s)
+            os.close(pidfd)
     statuses: dict[int, tuple[int, float]] = {}
     isolation.kill_descendants(statuses)
     status, cpu = statuses.get(pid, (0, 0.0))
@@ -359,8 +355,7 @@ def _reap(pid: int, grace_s: float) -> dict[str, Any]:
 def read_cpu_seconds(pid: int) -> float:
     """CPU seconds (all threads) a live or zombie child has used so far, from /proc."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
+        fields = isolation.read_proc(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _TICKS
