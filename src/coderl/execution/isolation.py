@@ -122,12 +122,12 @@ def empty_scratch_dirs(keep: str) -> None:
     """Remove what the last sandbox left in the (private) scratch dirs, except ``keep``."""
     for path in SCRATCH_DIRS:
         try:
-            entries = [entry.path for entry in os.scandir(path)]
+            names = os.listdir(path)
         except FileNotFoundError:
             continue
-        for entry in entries:
-            if entry != keep:
-                remove_tree(entry)
+        for name in names:
+            if f"{path}/{name}" != keep:
+                remove_tree(f"{path}/{name}")
 
 
 def make_workdir(parent: str, uid: int | None) -> str:

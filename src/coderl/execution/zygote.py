@@ -18,6 +18,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 import time
 import traceback
@@ -248,7 +249,7 @@ def _zygote_main(sock_fd: int, uid: int | None, limits: Limits) -> NoReturn:
         gc.freeze()  # children share these objects: no collector walk copies their pages
         while True:
             try:
-                data, fds, _, _ = socket.recv_fds(sock, _MAX_REQUEST, 8)
+                data, fds = _receive_request(sock)
             except ConnectionResetError:  # the worker died
                 data = b""
             if not data:
@@ -273,6 +274,19 @@ def _zygote_main(sock_fd: int, uid: int | None, limits: Limits) -> NoReturn:
         if root is not None:
             isolation.remove_tree(root)
         os._exit(code)
+
+
+_FDS_SPACE = socket.CMSG_SPACE(8 * 4)  # room for up to 8 fds (C ints)
+
+
+def _receive_request(sock: socket.socket) -> tuple[bytes, list[int]]:
+    """`socket.recv_fds`, without its array and loop (see `isolation`'s note on the zygote)."""
+    data, ancillary, _, _ = sock.recvmsg(_MAX_REQUEST, _FDS_SPACE)
+    fds: list[int] = []
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds += struct.unpack(f"{len(payload) // 4}i", payload[: len(payload) // 4 * 4])
+    return data, fds
 
 
 def _python_paths() -> list[str]:
