@@ -29,6 +29,19 @@ def test_yaml_and_overrides_merge_over_defaults(tmp_path):
     assert isinstance(config.optim.lr, float)
 
 
+def test_exponent_without_a_dot_is_a_float(tmp_path):
+    """YAML 1.1 (PyYAML) reads `1e-3` as a string; a float field takes it as a number."""
+    path = tmp_path / "run.yaml"
+    path.write_text("optim:\n  lr: 1e-3\n")
+    assert load_config(Run, path).optim.lr == 1e-3
+    assert load_config(Run, None, ["optim.lr=3E-4"]).optim.lr == 3e-4
+    with pytest.raises(ConfigError, match=r"optim\.lr"):
+        load_config(Run, None, ["optim.lr=fast"])
+    assert load_config(Run, None, ["name=1e-3"]).name == "1e-3"  # only float fields convert
+    with pytest.raises(ConfigError, match="steps"):
+        load_config(Run, None, ["steps=1e3"])
+
+
 def test_unknown_key_names_key_and_file(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("optim:\n  learning_rate: 1e-3\n")

@@ -9,6 +9,7 @@ file. Every run saves its resolved config with `save_config`.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
@@ -150,11 +151,16 @@ def _coerce(value: Any, hint: Any, where: str, key: str) -> Any:
         raise ConfigError(f"{where}: {key} = {value!r} is not null")
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if hint is float and isinstance(value, str) and _FLOAT_LITERAL.fullmatch(value.strip()):
+        return float(value)  # YAML 1.1 reads `1e-3` (no dot) as a string
     if hint is bool and not isinstance(value, bool):
         raise ConfigError(f"{where}: {key} = {value!r} is not true/false")
     if isinstance(hint, type) and not isinstance(value, hint):
         raise ConfigError(f"{where}: {key} = {value!r} is not a {_type_name(hint)}")
     return value
+
+
+_FLOAT_LITERAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _type_name(hint: Any) -> str:

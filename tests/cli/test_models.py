@@ -31,3 +31,17 @@ def test_unknown_model_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert main(["models", "export", "no-such-model", str(tmp_path / "x")]) == 2
     assert "built-in name" in capsys.readouterr().err
+
+
+def test_tiny_writes_a_folder_load_policy_and_transformers_load(tmp_path, capsys):
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    from coderl.models import load_policy
+
+    assert main(["models", "tiny", str(tmp_path / "causal")]) == 0
+    assert "LlamaForCausalLM" in capsys.readouterr().out
+    assert AutoModelForCausalLM.from_pretrained(tmp_path / "causal").config.model_type == "llama"
+    assert not load_policy(str(tmp_path / "causal")).is_encoder_decoder
+
+    assert main(["models", "tiny", str(tmp_path / "t5"), "--seq2seq"]) == 0
+    assert AutoModelForSeq2SeqLM.from_pretrained(tmp_path / "t5").config.model_type == "t5"
