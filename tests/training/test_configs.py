@@ -4,6 +4,7 @@ import pytest
 
 from coderl.config import load_config
 from coderl.errors import ConfigError
+from coderl.problems.spec import parse_spec
 from coderl.training.configs import OptimConfig, SFTConfig
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -12,7 +13,8 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 @pytest.mark.parametrize("name", ["sft_tiny.yaml", "sft_mbpp_smollm2.yaml"])
 def test_example_configs_load(name):
     config = load_config(SFTConfig, CONFIGS / name)
-    assert config.model and config.problems.startswith("mbpp:")
+    assert config.model
+    assert parse_spec(config.problems).name in ("synthetic", "mbpp")
 
 
 def test_yaml_sections_and_overrides(tmp_path):
