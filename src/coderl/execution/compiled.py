@@ -13,13 +13,16 @@ import shutil
 import signal
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 
 from coderl.execution import isolation
 from coderl.execution.checker import outputs_match
+from coderl.execution.harness import FILENAME
 from coderl.execution.limits import JudgeConfig, Limits
 from coderl.execution.sandbox import SandboxResult, run_sandboxed
 from coderl.execution.types import ErrorInfo, Judgement, Submission, TestOutcome, Verdict
@@ -252,15 +255,27 @@ def _compile_error(result: SandboxResult, timeout_s: float) -> tuple[str, int | 
     return (error_lines or lines or [f"compiler exited with {_describe_exit(result)}"])[0], None
 
 
-def _python_compiles(code: str) -> CompileResult:
-    """Byte-compile in-process: `compile()` parses and never runs the code."""
-    started = time.monotonic()
+def compile_python(code: str) -> tuple[CodeType | None, ErrorInfo | None]:
+    """The program's code object, or its compile error. `compile()` parses and never runs
+    the code; the judge's workers compile each submission once with it."""
     try:
-        compile(code, "<program>", "exec", dont_inherit=True)
+        with warnings.catch_warnings():  # SyntaxWarnings are the program's business
+            warnings.simplefilter("ignore")
+            return compile(code, FILENAME, "exec", dont_inherit=True), None
     except (SyntaxError, ValueError) as err:  # ValueError: source holds a NUL byte
-        line = err.lineno if isinstance(err, SyntaxError) else None
-        message = err.msg if isinstance(err, SyntaxError) else str(err)
-        return CompileResult(False, f"{type(err).__name__}: {message}", line, _since(started))
+        message = getattr(err, "msg", None) or str(err)
+        line = getattr(err, "lineno", None)
+        return None, ErrorInfo(type(err).__name__, message[:2000], line)
+    except (MemoryError, RecursionError) as err:  # nested too deeply for the compiler
+        return None, ErrorInfo(type(err).__name__, "too complex to compile", None)
+
+
+def _python_compiles(code: str) -> CompileResult:
+    started = time.monotonic()
+    _, error = compile_python(code)
+    if error is not None:
+        message = f"{error.type}: {error.message}"
+        return CompileResult(False, message, error.line, _since(started))
     return CompileResult(True, seconds=_since(started))
 
 

@@ -13,12 +13,11 @@ import marshal
 import os
 import pickle
 import sys
-import warnings
 from dataclasses import dataclass
 
 from coderl.execution import checker
 from coderl.execution.assertions import base_namespace, run_assert_test
-from coderl.execution.harness import FILENAME
+from coderl.execution.compiled import compile_python
 from coderl.execution.limits import JudgeConfig
 from coderl.execution.protocol import Reader, frame, write_all
 from coderl.execution.session import (
@@ -61,10 +60,13 @@ class WorkerFault:
 
 def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
     """Run the job's tests and decide every verdict here, on the judge's side."""
-    program, compile_error = compile_program(job.code)
+    # compiled here, once per submission: a syntax error costs no sandbox, and each child
+    # loads the code object (marshal) instead of parsing the source again
+    code_object, compile_error = compile_python(job.code)
     if compile_error is not None:
         outcome = TestOutcome(Verdict.COMPILE_ERROR, detail=compile_error.message)
         return _judgement(job, [(outcome, compile_error)])
+    program = marshal.dumps(code_object)
     limits = config.limits
     results: list[tuple[TestOutcome, ErrorInfo | None]] = []
     session: CallSession | None = None
@@ -91,22 +93,6 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
         if session is not None:
             session.close()
     return _judgement(job, results)
-
-
-def compile_program(code: str) -> tuple[bytes, ErrorInfo | None]:
-    """The program's code object as marshal data, or its compile error. Compiled here, once
-    per submission: a syntax error costs no sandbox, and each child loads the code object
-    instead of parsing the source again. ``compile`` never runs the code."""
-    try:
-        with warnings.catch_warnings():  # SyntaxWarnings are the program's business
-            warnings.simplefilter("ignore")
-            return marshal.dumps(compile(code, FILENAME, "exec", dont_inherit=True)), None
-    except (SyntaxError, ValueError) as err:  # ValueError: null bytes in the source
-        message = getattr(err, "msg", None) or str(err)
-        line = getattr(err, "lineno", None)
-        return b"", ErrorInfo(type(err).__name__, message[:2000], line)
-    except (MemoryError, RecursionError) as err:  # nested too deeply for the compiler
-        return b"", ErrorInfo(type(err).__name__, "too complex to compile", None)
 
 
 def _setup_failed(job: Job, err: Exception) -> Judgement:
