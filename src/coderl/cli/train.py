@@ -20,6 +20,7 @@ to OUTPUT_DIR/step_N/, metrics to OUTPUT_DIR/metrics.jsonl and OUTPUT_DIR/tensor
   coderl train sft --config configs/sft_tiny.yaml
   coderl train sft --config configs/sft_tiny.yaml --set optim.lr=1e-4 --set max_steps=200
   coderl train sft --config configs/sft_tiny.yaml --resume
+  coderl train grpo --config configs/grpo_testbed.yaml
 """
 
 
@@ -32,6 +33,7 @@ class Algorithm:
     help: str
     config: str
     train: str
+    preset: tuple[str, ...] = ()  # overrides applied before the user's (``algorithm=rloo``)
 
     def load(self, attribute: str) -> Any:
         module, _, name = getattr(self, attribute).partition(":")
@@ -44,6 +46,21 @@ ALGORITHMS = (
         help="supervised fine-tuning on reference solutions (the warm start of CodeRL/PPOCoder)",
         config="coderl.training.configs:SFTConfig",
         train="coderl.training.sft:train_sft",
+    ),
+    *(
+        Algorithm(
+            name=name,
+            help=f"online RL from the judge's rewards: {text}",
+            config="coderl.training.rl_configs:GRPOConfig",
+            train="coderl.training.grpo:train_grpo",
+            preset=(f"algorithm={name}",),
+        )
+        for name, text in (
+            ("grpo", "GRPO (group-normalised advantages, clipped surrogate, optional KL)"),
+            ("drgrpo", "Dr.GRPO (GRPO without std and length normalisation)"),
+            ("rloo", "RLOO (leave-one-out baseline)"),
+            ("reinforce", "REINFORCE with CodeRL's greedy-decoding baseline"),
+        )
     ),
 )
 
@@ -87,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(format="%(message)s")
     logging.getLogger("coderl").setLevel(logging.INFO)
     algorithm: Algorithm = args._algorithm
-    config = load_config(algorithm.load("config"), args.config, args.overrides)
+    overrides = [*algorithm.preset, *args.overrides]
+    config = load_config(algorithm.load("config"), args.config, overrides)
     result = algorithm.load("train")(config, resume=args.resume, progress=not args.no_progress)
     print(result.summary())
     return 0

@@ -17,13 +17,15 @@ from transformers.modeling_outputs import BaseModelOutput
 from coderl.models.policy import Policy
 
 
-def _accepts(model: Any, name: str) -> bool:
-    return name in inspect.signature(model.forward).parameters
+def accepts(model: Any, name: str) -> bool:
+    """Whether ``model.forward`` takes keyword ``name`` (a peft wrapper: its base model's)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return name in inspect.signature(base.forward).parameters
 
 
 def _cache_keyword(model: Any) -> str:
     """transformers 5.2x renamed ``past_key_values`` to ``cache``; older releases want the old."""
-    return "cache" if _accepts(model, "cache") else "past_key_values"
+    return "cache" if accepts(model, "cache") else "past_key_values"
 
 
 def _returned_cache(out: Any) -> Any:
@@ -50,8 +52,8 @@ class CausalDecoder:
         self.model = policy.model
         self.pad_id = policy.tokenizer.pad_token_id
         self.device = policy.model.device
-        self.use_positions = _accepts(self.model, "position_ids")
-        self.last_only = _accepts(self.model, "logits_to_keep")
+        self.use_positions = accepts(self.model, "position_ids")
+        self.last_only = accepts(self.model, "logits_to_keep")
         self.cache_keyword = _cache_keyword(self.model)
 
     def start(self, prompts: list[list[int]], expand: torch.Tensor) -> torch.Tensor:

@@ -70,7 +70,7 @@ class Sampler:
         draws fresh samples of the same prompts).
         """
         seed = self.config.seed if seed is None else seed
-        encoded = self._encode(prompts)
+        encoded = self.encode(prompts)
         per_prompt = 1 if self.config.greedy else self.config.n
         # Longest prompts first: less padding per batch, and memory errors show up at once.
         order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
@@ -95,7 +95,8 @@ class Sampler:
             )
         return results
 
-    def _encode(self, prompts: Sequence[str]) -> list[list[int]]:
+    def encode(self, prompts: Sequence[str]) -> list[list[int]]:
+        """The token ids each prompt is sampled from (a bos for an empty causal prompt)."""
         tokenizer = self.policy.tokenizer
         encoded = [list(ids) for ids in tokenizer(list(prompts)).input_ids] if prompts else []
         for i, ids in enumerate(encoded):

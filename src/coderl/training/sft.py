@@ -20,17 +20,16 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from coderl.config import config_to_dict, load_config, save_config
-from coderl.errors import ConfigError, DataError
+from coderl.config import save_config
+from coderl.errors import DataError
 from coderl.models import load_policy
 from coderl.models.loading import resolve_device
 from coderl.problems import load_problems
 from coderl.training.checkpoint import (
-    STATE_DIR,
     TrainState,
-    latest_checkpoint,
     load_train_state,
     save_checkpoint,
+    starting_checkpoint,
 )
 from coderl.training.configs import SFTConfig
 from coderl.training.data import (
@@ -76,7 +75,7 @@ class SFTResult:
 def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) -> SFTResult:
     """Fine-tune ``config.model`` on the reference solutions of ``config.problems``."""
     output_dir = Path(config.output_dir)
-    start = _starting_checkpoint(config, resume)
+    start = starting_checkpoint(config, resume, _RESUME_INVARIANTS)
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
@@ -238,32 +237,6 @@ def _prepare_data(
             f"longer than max_seq_len={config.max_seq_len}); use problems with solutions"
         )
     return data, built.without_solutions, tuple(too_long)
-
-
-def _starting_checkpoint(config: SFTConfig, resume: bool) -> Path | None:
-    """The checkpoint to resume from (None for a fresh run), refusing mixed-up runs."""
-    latest = latest_checkpoint(config.output_dir)
-    if not resume:
-        if latest is not None:
-            raise ConfigError(
-                f"{config.output_dir} already holds checkpoints (latest {latest.name}); "
-                "pass --resume to continue that run, or choose another output_dir"
-            )
-        return None
-    if latest is None:
-        raise ConfigError(
-            f"--resume: no checkpoint under {config.output_dir}; run without --resume to start"
-        )
-    saved = config_to_dict(load_config(SFTConfig, latest / STATE_DIR / "config.yaml"))
-    now = config_to_dict(config)
-    changed = [key for key in _RESUME_INVARIANTS if saved[key] != now[key]]
-    if changed:
-        raise ConfigError(
-            f"--resume: {', '.join(changed)} differ from {latest / STATE_DIR / 'config.yaml'}; "
-            "a resumed run must keep the data, seed and optimizer settings (restore them, or "
-            "start a new output_dir)"
-        )
-    return latest
 
 
 class _Window:

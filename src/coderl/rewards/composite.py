@@ -1,0 +1,40 @@
+"""`CompositeReward`: a weighted sum of rewards (PPOCoder's compile + syntax + data flow)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from coderl.execution.types import Judgement
+from coderl.problems.types import Problem
+from coderl.rewards.base import Reward, build_reward, register_reward
+
+
+@dataclass(frozen=True)
+class CompositeReward:
+    """``sum(w_i * r_i)``; ``None`` when any part is None (one undecided part makes the whole
+    undecided: a partial sum would score the sample on a different scale)."""
+
+    parts: tuple[tuple[float, Reward], ...]
+
+    def __call__(self, problem: Problem, program: str, judgement: Judgement) -> float | None:
+        total = 0.0
+        for weight, reward in self.parts:
+            value = reward(problem, program, judgement)
+            if value is None:
+                return None
+            total += weight * value
+        return total
+
+
+@register_reward("composite")
+def composite(parts: Sequence[dict[str, Any]]) -> CompositeReward:
+    """From config: ``parts: [{name: unit_test, weight: 1.0}, {name: ..., options...}]``."""
+    built = []
+    for part in parts:
+        options = dict(part)
+        name = options.pop("name")
+        weight = float(options.pop("weight", 1.0))
+        built.append((weight, build_reward(name, **options)))
+    return CompositeReward(tuple(built))

@@ -1,0 +1,279 @@
+"""The online RL loop that every learner runs (GRPO/RLOO here; CodeRL's actor-critic and PPO
+plug in the same way): a learner is the algorithm's update, not a copy of the loop.
+
+Each step: 1. take the step's problems, 2. sample and judge them (overlapped) and reward the
+programs, 3. the learner's update (advantages, losses, optimizer), 4. log, 5. evaluate on
+held-out problems, 6. checkpoint. Everything a step draws depends only on (seed, step) and
+the weights, so a run resumed from a checkpoint continues exactly as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from tqdm.auto import tqdm
+
+from coderl.config import save_config
+from coderl.errors import DataError
+from coderl.execution.judge import Judge
+from coderl.execution.limits import JudgeConfig, Limits
+from coderl.generation.config import SamplingConfig
+from coderl.models import load_policy
+from coderl.models.loading import resolve_device
+from coderl.models.policy import Policy
+from coderl.problems import Problem, load_problems
+from coderl.rewards import build_reward
+from coderl.training.checkpoint import load_train_state, save_checkpoint, starting_checkpoint
+from coderl.training.collect import CollectStats, RolloutCollector
+from coderl.training.data import micro_batch_indices
+from coderl.training.metrics_log import MetricsLogger
+from coderl.training.rollout import Rollout
+from coderl.training.timers import Timers
+
+log = logging.getLogger(__name__)
+
+# Fields that fix what a run samples and how it updates; a resumed run must keep them.
+RESUME_INVARIANTS = ("model", "problems", "seed", "algorithm", "rollout", "optim", "reward")
+
+
+class Learner(Protocol):
+    """The algorithm: what it trains and how one rollout updates it."""
+
+    policy: Policy
+    optimizer: torch.optim.Optimizer
+
+    def update(self, rollout: Rollout, step: int, timers: Timers) -> dict[str, float]:
+        """Advantages, losses and optimizer steps on ``rollout``; returns ``train/...``
+        metrics."""
+        ...
+
+    def extra_modules(self) -> dict[str, torch.nn.Module]:
+        """Modules other than the policy to checkpoint (a value head)."""
+        ...
+
+    def extra_optimizers(self) -> dict[str, torch.optim.Optimizer]: ...
+
+    def state(self) -> dict[str, Any]:
+        """The learner's own state for resume (e.g. an adaptive KL coefficient)."""
+        ...
+
+    def load_state(self, state: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class RLState:
+    """Where a run stands: ``step`` updates done, the learner's own state, and the mean
+    reward of each step so far."""
+
+    step: int = 0
+    learner: dict[str, Any] = field(default_factory=dict)
+    reward_history: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class RLResult:
+    checkpoint: Path
+    steps: int
+    reward_history: tuple[float, ...]
+    eval_history: tuple[tuple[int, float], ...]  # (step, held-out greedy pass@1)
+
+    def summary(self) -> str:
+        evals = ", ".join(f"step {s}: {100 * p:.1f}%" for s, p in self.eval_history)
+        return (
+            f"rl: {self.steps} steps; checkpoint {self.checkpoint}\n"
+            f"held-out greedy pass@1: {evals or 'not evaluated (set eval.problems)'}"
+        )
+
+
+def run_online(
+    config: Any,
+    make_learner: Callable[[Policy, Any], Learner],
+    resume: bool = False,
+    progress: bool = True,
+) -> RLResult:
+    """Train ``make_learner(policy, config)`` online from the judge's rewards."""
+    output_dir = Path(config.output_dir)
+    start = starting_checkpoint(config, resume, RESUME_INVARIANTS)
+    random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    device = resolve_device(config.device)
+    policy = load_policy(
+        str(start) if start else config.model,
+        device=str(device),
+        dtype="float32",
+        for_training=True,
+    )
+    problems = _with_tests(load_problems(config.problems).problems, config.problems)
+    eval_problems = (
+        _with_tests(load_problems(config.eval.problems).problems, config.eval.problems)
+        if config.eval.problems
+        else []
+    )
+    learner = make_learner(policy, config)
+    state = RLState()
+    if start:
+        state = load_train_state(
+            start,
+            learner.optimizer,
+            RLState,
+            modules=learner.extra_modules(),
+            optimizers=learner.extra_optimizers(),
+        )
+        learner.load_state(state.learner)
+    save_config(config, output_dir / "config.yaml")
+
+    reward = build_reward(config.reward.name, **config.reward.options)
+    timers = Timers()
+    eval_history: list[tuple[int, float]] = []
+    checkpoint = start
+    with (
+        Judge(_judge_config(config)) as judge,
+        MetricsLogger(output_dir, config.logging, resume_step=state.step) as logger,
+        tqdm(total=config.max_steps, initial=state.step, disable=not progress, desc="rl") as bar,
+    ):
+        collector = RolloutCollector(
+            policy,
+            judge,
+            reward,
+            _rollout_sampling(config),
+            prompt_style=config.prompt_style,
+            tests=config.judge.tests,
+            stop_at_first_failure=config.judge.stop_at_first_failure,
+            greedy_baseline=config.advantage_estimator == "greedy_baseline",
+        )
+        if eval_problems and config.eval.at_start and state.step == 0:
+            pass_rate = evaluate_greedy(policy, judge, eval_problems, config)
+            eval_history.append((0, pass_rate))
+            logger.log(0, {"eval/pass@1": pass_rate})
+        while state.step < config.max_steps:
+            step = state.step + 1
+            # 1. The step's problems: a seeded permutation, epoch after epoch.
+            _, indices = micro_batch_indices(
+                len(problems), config.rollout.prompts_per_step, config.seed, step - 1
+            )
+            batch = [problems[i] for i in indices]
+            # 2. Sample (fresh streams each step), judge and reward.
+            rollout, stats = collector.collect(
+                batch, seed=config.seed * 1_000_003 + step, timers=timers
+            )
+            # 3. The algorithm's update.
+            metrics = learner.update(rollout, step, timers) if rollout is not None else {}
+            mean_reward = float(rollout.rewards.mean()) if rollout is not None else float("nan")
+            state = RLState(
+                step=step,
+                learner=learner.state(),
+                reward_history=(*state.reward_history, mean_reward),
+            )
+            # 4. Log.
+            seconds = timers.pop()
+            record = _rollout_metrics(stats, rollout, seconds) | metrics | seconds
+            last = step == config.max_steps
+            # 5. Evaluate on held-out problems.
+            if eval_problems and (step % config.eval.every_steps == 0 or last):
+                with timers("eval"):
+                    pass_rate = evaluate_greedy(policy, judge, eval_problems, config)
+                eval_history.append((step, pass_rate))
+                record |= {"eval/pass@1": pass_rate} | timers.pop()
+            if step % config.logging.every_steps == 0 or last:
+                logger.log(step, record)
+            bar.update(1)
+            bar.set_postfix(reward=f"{mean_reward:.3f}", passed=f"{stats.passed}/{stats.sampled}")
+            # 6. Checkpoint (always after the last step).
+            if step % config.checkpoint.every_steps == 0 or last:
+                checkpoint = save_checkpoint(
+                    output_dir,
+                    state,
+                    policy.model,
+                    policy.tokenizer,
+                    learner.optimizer,
+                    config,
+                    keep_last=config.checkpoint.keep_last,
+                    modules=learner.extra_modules(),
+                    optimizers=learner.extra_optimizers(),
+                )
+    assert checkpoint is not None
+    return RLResult(checkpoint, state.step, state.reward_history, tuple(eval_history))
+
+
+def evaluate_greedy(policy: Policy, judge: Judge, problems: list[Problem], config: Any) -> float:
+    """Share of ``problems`` whose greedy program passes every hidden test (undecided
+    programs leave the denominator)."""
+    from coderl.execution.types import Submission, Verdict
+    from coderl.generation.postprocess import program_from_completion
+    from coderl.generation.runner import build_prompts
+    from coderl.generation.sampler import Sampler
+
+    sampling = replace(
+        _rollout_sampling(config),
+        n=1,
+        greedy=True,
+        max_new_tokens=config.eval.max_new_tokens or config.rollout.max_new_tokens,
+    )
+    samples = Sampler(policy, sampling).sample(build_prompts(policy, problems, config.prompt_style))
+    submissions = [
+        Submission(
+            problem,
+            program_from_completion(problem, group[0].text),
+            tests="hidden",
+            stop_at_first_failure=True,
+        )
+        for problem, group in zip(problems, samples)
+    ]
+    judgements = judge.run(submissions)
+    decided = [j for j in judgements if j.verdict is not Verdict.INFRA_ERROR]
+    return sum(j.passed for j in decided) / max(len(decided), 1)
+
+
+def _rollout_sampling(config: Any) -> SamplingConfig:
+    r = config.rollout
+    return SamplingConfig(
+        n=r.group_size,
+        temperature=r.temperature,
+        top_p=r.top_p,
+        top_k=r.top_k,
+        max_new_tokens=r.max_new_tokens,
+        stop=r.stop,
+        batch_size=r.batch_size,
+        seed=config.seed,
+    )
+
+
+def _judge_config(config: Any) -> JudgeConfig:
+    j = config.judge
+    workers = {} if j.workers is None else {"workers": j.workers}
+    return JudgeConfig(limits=Limits(cpu_time_s=j.cpu_time_s, memory_mb=j.memory_mb), **workers)
+
+
+def _with_tests(problems: tuple[Problem, ...] | list[Problem], spec: str) -> list[Problem]:
+    usable = [p for p in problems if p.tests]
+    if not usable:
+        raise DataError(f"{spec}: no problem with hidden tests; RL needs tests to reward")
+    if len(usable) < len(problems):
+        log.warning(
+            "%s: %d problems without hidden tests left out", spec, len(problems) - len(usable)
+        )
+    return usable
+
+
+def _rollout_metrics(
+    stats: CollectStats, rollout: Rollout | None, seconds: dict[str, float]
+) -> dict[str, float]:
+    decided = stats.sampled - stats.dropped
+    record: dict[str, float] = {
+        "train/reward": float(rollout.rewards.mean()) if rollout is not None else float("nan"),
+        "train/pass_rate": stats.passed / max(decided, 1),
+        "train/response_length": stats.tokens / max(stats.sampled, 1),
+        "train/truncated": stats.truncated / max(stats.sampled, 1),
+        "judge/dropped": float(stats.dropped),
+    }
+    for verdict, count in stats.verdicts.items():
+        record[f"judge/{verdict}"] = count / max(stats.sampled, 1)
+    busy = sum(seconds.values())
+    record["train/tokens_per_s"] = stats.tokens / busy if busy > 0 else 0.0
+    return record

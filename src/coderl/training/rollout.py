@@ -1,0 +1,197 @@
+"""`Rollout`: one batch of sampled, judged and rewarded programs, as every learner sees it,
+and the gradient path that scores a rollout's tokens under a model.
+
+The record holds padded tensors on the CPU; a learner moves micro-batches of it to the
+device (`Rollout.select(...).to(device)`). Samples the judge could not decide
+(``infra_error``) never enter a rollout: the collector drops and counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+
+import torch
+
+from coderl.generation.decoding import accepts
+from coderl.generation.processing import processed_logprobs
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """N samples: prompts of up to P tokens, completions of up to T tokens.
+
+    prompt_ids, prompt_mask: [N, P], left-padded for causal models (as the sampler feeds
+        them), right-padded for encoder-decoder models.
+    completion_ids, completion_mask: [N, T], right-padded; every generated token counts,
+        including the final eos or the token that completed a stop string.
+    behaviour_logprobs: [N, T], the sampler's log-probs of the completion tokens under the
+        distribution actually sampled (temperature, top-k, top-p applied).
+    rewards: [N] float; group_ids: [N] long (samples of one prompt share an id);
+    finished: [N] bool (ended by eos or a stop string, not by max_new_tokens).
+    baselines: [N] reward of the greedy program for the same prompt (CodeRL's baseline), or
+        None when none was sampled. ref_logprobs: [N, T] under the reference model, or None.
+    verdicts, problem_ids: one string per sample.
+    """
+
+    prompt_ids: torch.Tensor
+    prompt_mask: torch.Tensor
+    completion_ids: torch.Tensor
+    completion_mask: torch.Tensor
+    behaviour_logprobs: torch.Tensor
+    rewards: torch.Tensor
+    group_ids: torch.Tensor
+    finished: torch.Tensor
+    verdicts: tuple[str, ...]
+    problem_ids: tuple[str, ...]
+    baselines: torch.Tensor | None = None
+    ref_logprobs: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return self.rewards.shape[0]
+
+    @property
+    def num_tokens(self) -> int:
+        return int(self.completion_mask.sum())
+
+    def select(self, indices: Sequence[int] | torch.Tensor) -> Rollout:
+        """The rollout of the samples at ``indices`` (a micro-batch, a shuffled minibatch)."""
+        index = torch.as_tensor(indices, dtype=torch.long)
+        picked = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, torch.Tensor):
+                picked[f.name] = value[index]
+            elif isinstance(value, tuple):
+                picked[f.name] = tuple(value[i] for i in index.tolist())
+            else:
+                picked[f.name] = value
+        return Rollout(**picked)
+
+    def to(self, device: torch.device | str) -> Rollout:
+        moved = {
+            f.name: getattr(self, f.name).to(device)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), torch.Tensor)
+        }
+        return replace(self, **moved)
+
+
+@dataclass(frozen=True)
+class RolloutSample:
+    """One decided sample, before padding: what `build_rollout` stacks."""
+
+    prompt_token_ids: tuple[int, ...]
+    token_ids: tuple[int, ...]
+    logprobs: tuple[float, ...]
+    finished: bool
+    reward: float
+    group_id: int
+    verdict: str
+    problem_id: str
+    baseline: float | None = None
+
+
+def build_rollout(samples: Sequence[RolloutSample], pad_id: int, left_pad_prompts: bool) -> Rollout:
+    """Pad and stack ``samples`` into a `Rollout`."""
+    if not samples:
+        raise ValueError("a rollout needs at least one decided sample")
+    prompt_ids, prompt_mask = _pad([s.prompt_token_ids for s in samples], pad_id, left_pad_prompts)
+    completion_ids, completion_mask = _pad([s.token_ids for s in samples], pad_id, left=False)
+    logprobs = torch.zeros(completion_ids.shape, dtype=torch.float32)
+    for i, s in enumerate(samples):
+        logprobs[i, : len(s.logprobs)] = torch.tensor(s.logprobs, dtype=torch.float32)
+    has_baselines = all(s.baseline is not None for s in samples)
+    return Rollout(
+        prompt_ids=prompt_ids,
+        prompt_mask=prompt_mask,
+        completion_ids=completion_ids,
+        completion_mask=completion_mask,
+        behaviour_logprobs=logprobs,
+        rewards=torch.tensor([s.reward for s in samples], dtype=torch.float32),
+        group_ids=torch.tensor([s.group_id for s in samples], dtype=torch.long),
+        finished=torch.tensor([s.finished for s in samples], dtype=torch.bool),
+        verdicts=tuple(s.verdict for s in samples),
+        problem_ids=tuple(s.problem_id for s in samples),
+        baselines=torch.tensor([s.baseline for s in samples], dtype=torch.float32)
+        if has_baselines
+        else None,
+    )
+
+
+def _pad(sequences: Sequence[Sequence[int]], pad_id: int, left: bool):
+    length = max(max(len(s) for s in sequences), 1)
+    ids = torch.full((len(sequences), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), length), dtype=torch.float32)
+    for i, seq in enumerate(sequences):
+        span = slice(length - len(seq), length) if left else slice(0, len(seq))
+        ids[i, span] = torch.tensor(list(seq), dtype=torch.long)
+        mask[i, span] = 1.0
+    return ids, mask
+
+
+@dataclass(frozen=True)
+class Processing:
+    """How logits become the sampling distribution (the sampler's settings)."""
+
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+
+
+def completion_logprobs(
+    model: torch.nn.Module,
+    rollout: Rollout,
+    is_encoder_decoder: bool,
+    processing: Processing = Processing(),
+    with_entropy: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Log-probs [N, T] of the completion tokens under ``model`` and ``processing`` (with
+    gradients when enabled), and, on request, the entropy [N, T] of each step's processed
+    distribution (without gradients: a metric). Padding positions hold 0.
+
+    For the weights that sampled the rollout this equals ``rollout.behaviour_logprobs`` up to
+    floating-point differences between batch shapes.
+    """
+    logits = _completion_logits(model, rollout, is_encoder_decoder)
+    logprobs = processed_logprobs(
+        logits, processing.temperature, processing.top_k, processing.top_p
+    )
+    chosen = logprobs.gather(-1, rollout.completion_ids.unsqueeze(-1)).squeeze(-1)
+    mask = rollout.completion_mask
+    chosen = torch.where(mask > 0, chosen, torch.zeros_like(chosen))
+    entropy = None
+    if with_entropy:
+        with torch.no_grad():
+            probs = logprobs.exp()
+            entropy = -(probs * logprobs.clamp(min=torch.finfo(logprobs.dtype).min)).sum(-1)
+            entropy = entropy * mask
+    return chosen, entropy
+
+
+def _completion_logits(
+    model: torch.nn.Module, rollout: Rollout, is_encoder_decoder: bool
+) -> torch.Tensor:
+    """Next-token logits [N, T, V] at each completion position."""
+    completion = rollout.completion_ids
+    if is_encoder_decoder:
+        start = model.config.decoder_start_token_id
+        start = model.config.pad_token_id if start is None else start
+        decoder_input = torch.cat(
+            [torch.full_like(completion[:, :1], start), completion[:, :-1]], dim=1
+        )
+        return model(
+            input_ids=rollout.prompt_ids,
+            attention_mask=rollout.prompt_mask.long(),
+            decoder_input_ids=decoder_input,
+        ).logits
+    input_ids = torch.cat([rollout.prompt_ids, completion], dim=1)
+    mask = torch.cat([rollout.prompt_mask, rollout.completion_mask], dim=1).long()
+    length = completion.shape[1]
+    kwargs = {}
+    if accepts(model, "position_ids"):  # padding must not shift positions (as when sampling)
+        kwargs["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0)
+    if accepts(model, "logits_to_keep"):  # no LM head over the prompt
+        kwargs["logits_to_keep"] = length + 1
+    logits = model(input_ids=input_ids, attention_mask=mask, **kwargs).logits
+    return logits[:, -(length + 1) : -1]
