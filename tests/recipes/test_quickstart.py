@@ -24,20 +24,28 @@ FILES = [
     "config.yaml",
     "stages.json",
     "problems/train.jsonl",
+    "problems/validation.jsonl",
     "problems/test.jsonl",
     "model/config.json",
     "model/tokenizer.json",
     "model/model.safetensors",
     "sft/metrics.jsonl",
-    "samples.jsonl",
-    "samples-greedy.jsonl",
-    "judgements.jsonl",
-    "judgements-greedy.jsonl",
-    "report.json",
-    "report.md",
-    "report-greedy.json",
-    "report-greedy.md",
+    "rl/metrics.jsonl",
+    *(
+        f"{stem}-{policy}-{decoding}{suffix}"
+        for policy in ("sft", "grpo")
+        for decoding in ("greedy", "sampled")
+        for stem, suffix in (
+            ("samples", ".jsonl"),
+            ("judgements", ".jsonl"),
+            ("report", ".json"),
+            ("report", ".md"),
+        )
+    ),
+    "comparison.json",
+    "comparison.md",
     "loss.png",
+    "reward.png",
 ]
 
 
@@ -63,22 +71,27 @@ def test_fast_run_judges_every_sample_and_reports_by_difficulty(fast_run):
     folder, _ = fast_run
     config = load_quickstart_config(fast=True)
     tests = (folder / "problems/test.jsonl").read_text().splitlines()
-    samples = (folder / "samples.jsonl").read_text().splitlines()
-    judgements = [
-        json.loads(line) for line in (folder / "judgements.jsonl").read_text().splitlines()
-    ]
-    assert len(samples) == len(judgements) == len(tests) * config.sample.n
-    assert all(j["verdict"] != "infra_error" for j in judgements)
-    report = json.loads((folder / "report.json").read_text())
-    assert report["metrics"] == [f"pass@{k}" for k in config.report.ks]
-    assert "all" in report["by_difficulty"]
-    greedy = json.loads((folder / "report-greedy.json").read_text())
-    assert greedy["samples"] == len(tests)
+    for policy in ("sft", "grpo"):
+        samples = (folder / f"samples-{policy}-sampled.jsonl").read_text().splitlines()
+        path = folder / f"judgements-{policy}-sampled.jsonl"
+        judgements = [json.loads(line) for line in path.read_text().splitlines()]
+        assert len(samples) == len(judgements) == len(tests) * config.sample.n
+        assert all(j["verdict"] != "infra_error" for j in judgements)
+        report = json.loads((folder / f"report-{policy}-sampled.json").read_text())
+        assert report["metrics"] == [f"pass@{k}" for k in config.report.ks]
+        assert "all" in report["by_difficulty"]
+        greedy = json.loads((folder / f"report-{policy}-greedy.json").read_text())
+        assert greedy["samples"] == len(tests)
+    comparison = json.loads((folder / "comparison.json").read_text())
+    assert list(comparison) == ["sft", "grpo"]
+    assert set(comparison["grpo"]) == {"greedy", "sampled"}
+    assert "pass@1" in comparison["sft"]["greedy"]["intervals"]
 
 
 def test_fast_run_prints_folder_scores_and_stage_times(fast_run):
     folder, printed = fast_run
     assert f"run folder: {folder}" in printed
+    assert "policy sft:" in printed and "policy grpo:" in printed
     assert "greedy pass@1" in printed and "sampled pass@2" in printed
     for name in [*STAGE_NAMES, "total"]:
         assert f"  {name} " in printed
@@ -101,7 +114,16 @@ def test_changed_section_reruns_its_stage_and_later_ones(fast_run, tmp_path):
     config = load_quickstart_config(fast=True, overrides=["report.ks=[1]"])
     times = run_quickstart(config, copy, progress=False, announce=lambda line: None)
     assert [t.name for t in times if not t.skipped] == ["report"]
-    assert json.loads((copy / "report.json").read_text())["metrics"] == ["pass@1"]
+    report = json.loads((copy / "report-grpo-sampled.json").read_text())
+    assert report["metrics"] == ["pass@1"]
+
+
+def test_rl_algorithm_is_selectable_and_validated(tmp_path):
+    config = load_quickstart_config(fast=True, overrides=["rl.algorithm=rloo"])
+    assert config.policies == ("sft", "rloo")
+    assert load_quickstart_config(fast=True, overrides=["rl.enabled=false"]).policies == ("sft",)
+    with pytest.raises(ConfigError, match=r"rl\.algorithm = 'ppo2'"):
+        load_quickstart_config(overrides=["rl.algorithm=ppo2"])
 
 
 def test_bad_config_key_is_a_clear_error(capsys, tmp_path):

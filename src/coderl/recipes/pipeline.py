@@ -44,7 +44,11 @@ class Stage(Generic[C]):
 
     name: str
     run: Callable[[RunContext[C]], None]
-    outputs: tuple[str, ...]  # paths relative to the run folder that the stage writes
+    # paths relative to the run folder that the stage writes (or a function of the config)
+    outputs: tuple[str, ...] | Callable[[C], tuple[str, ...]]
+
+    def paths(self, config: C) -> tuple[str, ...]:
+        return self.outputs(config) if callable(self.outputs) else self.outputs
 
 
 @dataclass(frozen=True)
@@ -75,12 +79,12 @@ def run_pipeline(
         fingerprint = stage_fingerprint(context.config, stage.name)
         record = records.get(stage.name)
         fresh = record is not None and record["config"] == fingerprint
-        if fresh and not upstream_ran and _outputs_exist(folder, stage):
+        if fresh and not upstream_ran and _outputs_exist(folder, stage.paths(context.config)):
             announce(f"{label}: finished in an earlier run ({record['seconds']:.1f}s), skipped")
             times.append(StageTime(stage.name, record["seconds"], skipped=True))
             continue
         if record is not None or upstream_ran:
-            _remove_outputs(folder, stage)
+            _remove_outputs(folder, stage.paths(context.config))
         records.pop(stage.name, None)
         _write_records(folder, records)
         upstream_ran = True
@@ -88,7 +92,7 @@ def run_pipeline(
         start = time.perf_counter()
         stage.run(context)
         seconds = time.perf_counter() - start
-        missing = [path for path in stage.outputs if not (folder / path).exists()]
+        missing = [p for p in stage.paths(context.config) if not (folder / p).exists()]
         if missing:
             raise RuntimeError(f"stage {stage.name!r} finished without writing {missing}")
         records[stage.name] = {"seconds": seconds, "config": fingerprint}
@@ -120,12 +124,12 @@ def _write_records(folder: Path, records: dict[str, dict[str, Any]]) -> None:
     os.replace(tmp, folder / RECORDS_FILE)
 
 
-def _outputs_exist(folder: Path, stage: Stage[Any]) -> bool:
-    return all((folder / path).exists() for path in stage.outputs)
+def _outputs_exist(folder: Path, outputs: tuple[str, ...]) -> bool:
+    return all((folder / path).exists() for path in outputs)
 
 
-def _remove_outputs(folder: Path, stage: Stage[Any]) -> None:
-    for relative in stage.outputs:
+def _remove_outputs(folder: Path, outputs: tuple[str, ...]) -> None:
+    for relative in outputs:
         path = folder / relative
         if path.is_dir():
             shutil.rmtree(path)

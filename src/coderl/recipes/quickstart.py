@@ -1,17 +1,21 @@
 """`coderl quickstart`: the whole pipeline, from nothing to a pass@k report, on a laptop CPU.
 
-Six stages over one run folder (see docs/quickstart.md for its layout):
+Seven stages over one run folder (see docs/quickstart.md for its layout):
 
-1. testbed   write the train and test problems as coderl JSONL
+1. testbed   write the train, validation and test problems as coderl JSONL
 2. model     train a byte-level BPE tokenizer on the train prompts and solutions, build a
              tiny Llama from random init, save both (save_pretrained)
 3. sft       supervised fine-tuning on the train problems' reference solutions
-4. sample    per test problem: one greedy program and n temperature samples
-5. judge     the real judge on the hidden tests
-6. report    pass@1 (greedy) and pass@k (samples) per difficulty, and the loss curve
+4. rl        online RL from the judge's rewards (``rl.algorithm``), from the SFT checkpoint,
+             with its held-out curve on the validation problems
+5. sample    per policy (sft, then the RL one) and test problem: one greedy program and n
+             temperature samples
+6. judge     the real judge on the hidden tests
+7. report    per policy and decoding: pass@1 (greedy) and pass@k (samples) per difficulty;
+             the policies side by side (comparison.json/.md); the loss and reward curves
 
-Later stages (critic, RL, critic sampling) are one more `Stage` in `STAGES` and one more
-section in `QuickstartConfig`.
+Files are named by policy (``sft`` or the RL algorithm's name) and decoding (``greedy`` or
+``sampled``): ``samples-sft-greedy.jsonl``, ``report-grpo-sampled.json``, ...
 """
 
 from __future__ import annotations
@@ -38,16 +42,34 @@ if TYPE_CHECKING:
 Context = RunContext[QuickstartConfig]
 
 TRAIN_PROBLEMS = "problems/train.jsonl"
+VALIDATION_PROBLEMS = "problems/validation.jsonl"
 TEST_PROBLEMS = "problems/test.jsonl"
 MODEL_DIR = "model"
 SFT_DIR = "sft"
-DECODINGS = ("greedy", "sampled")  # file suffixes: samples-greedy.jsonl, samples.jsonl
+RL_DIR = "rl"
+DECODINGS = ("greedy", "sampled")
 LOSS_PLOT = "loss.png"
+REWARD_PLOT = "reward.png"
+COMPARISON = "comparison"
 
 
-def output_name(stem: str, decoding: str, suffix: str = ".jsonl") -> str:
-    """``samples.jsonl`` for the temperature samples, ``samples-greedy.jsonl`` for greedy."""
-    return f"{stem}{'' if decoding == 'sampled' else '-' + decoding}{suffix}"
+def output_name(stem: str, policy: str, decoding: str, suffix: str = ".jsonl") -> str:
+    """``samples-sft-greedy.jsonl``, ``report-grpo-sampled.json``, ..."""
+    return f"{stem}-{policy}-{decoding}{suffix}"
+
+
+def _per_run(stem: str, *suffixes: str) -> Callable[[QuickstartConfig], tuple[str, ...]]:
+    """A stage's outputs: one file per (policy, decoding, suffix) of the run's config."""
+
+    def outputs(config: QuickstartConfig) -> tuple[str, ...]:
+        return tuple(
+            output_name(stem, policy, decoding, suffix)
+            for policy in config.policies
+            for decoding in DECODINGS
+            for suffix in suffixes
+        )
+
+    return outputs
 
 
 def run_quickstart(
@@ -68,7 +90,12 @@ def run_quickstart(
 def build_testbed(ctx: Context) -> None:
     """Load both splits once and freeze them into the run folder: later stages (and later
     re-runs) read these files, not the generator."""
-    specs = {TRAIN_PROBLEMS: ctx.config.testbed.train, TEST_PROBLEMS: ctx.config.testbed.test}
+    testbed = ctx.config.testbed
+    specs = {
+        TRAIN_PROBLEMS: testbed.train,
+        VALIDATION_PROBLEMS: testbed.validation,
+        TEST_PROBLEMS: testbed.test,
+    }
     for relative, spec in tqdm(specs.items(), desc="testbed", disable=not ctx.progress):
         problems = load_problems(spec)
         if not problems.problems:
@@ -148,46 +175,108 @@ def finetune(ctx: Context) -> None:
     train_sft(sft_config(ctx), resume=resume, progress=ctx.progress)
 
 
-def final_checkpoint(ctx: Context) -> Path:
+def final_checkpoint(ctx: Context, policy: str = "sft") -> Path:
+    """The last checkpoint of ``policy`` (``sft``, or the RL algorithm's name)."""
     from coderl.training.checkpoint import latest_checkpoint
 
-    checkpoint = latest_checkpoint(ctx.folder / SFT_DIR)
+    folder = ctx.folder / (SFT_DIR if policy == "sft" else RL_DIR)
+    checkpoint = latest_checkpoint(folder)
     if checkpoint is None:
-        raise FileNotFoundError(f"no SFT checkpoint under {ctx.folder / SFT_DIR}")
+        raise FileNotFoundError(f"no {policy} checkpoint under {folder}")
     return checkpoint
 
 
-# 4. sample ----------------------------------------------------------------------------------
+# 4. rl --------------------------------------------------------------------------------------
+
+
+def rl_config(ctx: Context):
+    """The `GRPOConfig` of the quickstart's RL section."""
+    from coderl.training.configs import CheckpointConfig, LoggingConfig, OptimConfig
+    from coderl.training.rl_configs import (
+        EvalConfig,
+        GRPOConfig,
+        KLConfig,
+        RewardConfig,
+        RLJudgeConfig,
+        RolloutConfig,
+    )
+
+    cfg = ctx.config.rl
+    return GRPOConfig(
+        model=str(final_checkpoint(ctx, "sft").resolve()),
+        problems=f"jsonl:{(ctx.folder / TRAIN_PROBLEMS).resolve()}",
+        algorithm=cfg.algorithm,
+        prompt_style=ctx.config.prompt_style,
+        output_dir=str((ctx.folder / RL_DIR).resolve()),
+        max_steps=cfg.steps,
+        seed=ctx.config.seed,
+        micro_batch_size=cfg.micro_batch_size,
+        rollout=RolloutConfig(
+            prompts_per_step=cfg.prompts_per_step,
+            group_size=cfg.group_size,
+            temperature=cfg.temperature,
+            max_new_tokens=cfg.max_new_tokens,
+            batch_size=ctx.config.sample.batch_size * 2,
+        ),
+        judge=RLJudgeConfig(
+            cpu_time_s=ctx.config.judge.cpu_time_s, workers=ctx.config.judge.workers
+        ),
+        reward=RewardConfig(name=cfg.reward),
+        kl=KLConfig(beta=cfg.kl_beta),
+        eval=EvalConfig(
+            problems=f"jsonl:{(ctx.folder / VALIDATION_PROBLEMS).resolve()}",
+            every_steps=cfg.eval_every,
+        ),
+        optim=OptimConfig(lr=cfg.lr, schedule="constant"),
+        checkpoint=CheckpointConfig(every_steps=cfg.checkpoint_every, keep_last=1),
+        logging=LoggingConfig(every_steps=1),
+    )
+
+
+def reinforce(ctx: Context) -> None:
+    """RL from the SFT checkpoint; an interrupted run continues from its last checkpoint."""
+    from coderl.training.checkpoint import latest_checkpoint
+    from coderl.training.grpo import train_grpo
+
+    if not ctx.config.rl.enabled:
+        return
+    resume = latest_checkpoint(ctx.folder / RL_DIR) is not None
+    train_grpo(rl_config(ctx), resume=resume, progress=ctx.progress)
+
+
+# 5. sample ----------------------------------------------------------------------------------
 
 
 def sample(ctx: Context) -> None:
-    """Greedy decoding gives the model's single best guess (pass@1); the temperature samples
-    estimate pass@k."""
+    """Per policy: greedy decoding gives its single best guess (pass@1); the temperature
+    samples estimate pass@k."""
     from coderl.generation.runner import generate_samples
     from coderl.models import load_policy
 
-    policy = load_policy(str(final_checkpoint(ctx)), device="auto")
     problems = list(read_problems(ctx, TEST_PROBLEMS))
-    for decoding in DECODINGS:
-        sampling = ctx.config.sample.sampling(decoding == "greedy", seed=ctx.config.seed)
-        tmp = ctx.folder / f".{output_name('samples', decoding)}.tmp"
-        tmp.unlink(missing_ok=True)
-        generate_samples(
-            policy,
-            problems,
-            tmp,
-            sampling,
-            prompt_style=ctx.config.prompt_style,
-            progress=ctx.progress,
-        )
-        os.replace(tmp, ctx.folder / output_name("samples", decoding))
+    for name in ctx.config.policies:
+        policy = load_policy(str(final_checkpoint(ctx, name)), device="auto")
+        for decoding in DECODINGS:
+            sampling = ctx.config.sample.sampling(decoding == "greedy", seed=ctx.config.seed)
+            final = ctx.folder / output_name("samples", name, decoding)
+            tmp = final.with_name(f".{final.name}.tmp")
+            tmp.unlink(missing_ok=True)
+            generate_samples(
+                policy,
+                problems,
+                tmp,
+                sampling,
+                prompt_style=ctx.config.prompt_style,
+                progress=ctx.progress,
+            )
+            os.replace(tmp, final)
 
 
-# 5. judge -----------------------------------------------------------------------------------
+# 6. judge -----------------------------------------------------------------------------------
 
 
 def judge(ctx: Context) -> None:
-    """Every program on the hidden tests, in one judge session for both decodings."""
+    """Every program on the hidden tests, in one judge session for all policies."""
     from coderl.execution.judge import Judge
     from coderl.execution.limits import JudgeConfig, Limits
     from coderl.execution.types import Submission
@@ -198,57 +287,95 @@ def judge(ctx: Context) -> None:
     workers = {} if cfg.workers is None else {"workers": cfg.workers}
     judge_config = JudgeConfig(limits=Limits(cpu_time_s=cfg.cpu_time_s), **workers)
     with Judge(judge_config) as the_judge:
-        for decoding in DECODINGS:
-            records = _read_jsonl(ctx.folder / output_name("samples", decoding))
-            submissions = [
-                Submission(
-                    problem=problems[r["problem_id"]],
-                    code=program_from_completion(problems[r["problem_id"]], r["completion"]),
-                    sample_index=r["sample_index"],
-                    tests="hidden",
-                    stop_at_first_failure=cfg.stop_at_first_failure,
-                )
-                for r in records
-            ]
-            judged = []
-            bar = tqdm(total=len(submissions), desc=f"judge {decoding}", disable=not ctx.progress)
-            with bar:
-                for judgement in the_judge.stream(submissions):
-                    judged.append(judgement)
-                    bar.update()
-            judged.sort(key=lambda j: (j.problem_id, j.sample_index))  # stream: finishing order
-            lines = "".join(json.dumps(j.to_dict()) + "\n" for j in judged)
-            _write_atomic(ctx.folder / output_name("judgements", decoding), lines)
+        for name in ctx.config.policies:
+            for decoding in DECODINGS:
+                records = _read_jsonl(ctx.folder / output_name("samples", name, decoding))
+                submissions = [
+                    Submission(
+                        problem=problems[r["problem_id"]],
+                        code=program_from_completion(problems[r["problem_id"]], r["completion"]),
+                        sample_index=r["sample_index"],
+                        tests="hidden",
+                        stop_at_first_failure=cfg.stop_at_first_failure,
+                    )
+                    for r in records
+                ]
+                judged = []
+                desc = f"judge {name} {decoding}"
+                bar = tqdm(total=len(submissions), desc=desc, disable=not ctx.progress)
+                with bar:
+                    for judgement in the_judge.stream(submissions):
+                        judged.append(judgement)
+                        bar.update()
+                judged.sort(key=lambda j: (j.problem_id, j.sample_index))  # finishing order
+                lines = "".join(json.dumps(j.to_dict()) + "\n" for j in judged)
+                _write_atomic(ctx.folder / output_name("judgements", name, decoding), lines)
 
 
-# 6. report ----------------------------------------------------------------------------------
+# 7. report ----------------------------------------------------------------------------------
 
 
 def report(ctx: Context) -> None:
-    """The two reports (stable JSON + markdown) and the SFT loss curve."""
+    """Per policy and decoding a report (stable JSON + markdown); the comparison of the
+    policies; the SFT loss curve and the RL reward curve."""
     from coderl.evaluation import build_report
     from coderl.execution.types import Judgement
 
     problems = read_problems(ctx, TEST_PROBLEMS).problems
     ks = {"greedy": (1,), "sampled": ctx.config.report.ks}
-    for decoding in tqdm(DECODINGS, desc="report", disable=not ctx.progress):
-        records = _read_jsonl(ctx.folder / output_name("judgements", decoding))
-        judgements = [Judgement.from_dict(r) for r in records]
-        built = build_report(problems, judgements, ks[decoding], seed=ctx.config.seed)
-        built.write(ctx.folder / output_name("report", decoding, ".json"))
+    overall: dict[str, dict[str, Any]] = {}
+    for name in ctx.config.policies:
+        for decoding in tqdm(DECODINGS, desc=f"report {name}", disable=not ctx.progress):
+            records = _read_jsonl(ctx.folder / output_name("judgements", name, decoding))
+            judgements = [Judgement.from_dict(r) for r in records]
+            built = build_report(problems, judgements, ks[decoding], seed=ctx.config.seed)
+            built.write(ctx.folder / output_name("report", name, decoding, ".json"))
+            data = built.to_dict()
+            overall.setdefault(name, {})[decoding] = data["by_difficulty"]["all"] | {
+                "intervals": data["confidence_intervals"]
+            }
+    write_comparison(ctx.folder, overall)
     plot_loss(ctx.folder / SFT_DIR / "metrics.jsonl", ctx.folder / LOSS_PLOT)
+    if ctx.config.rl.enabled:
+        plot_rl(ctx.folder / RL_DIR / "metrics.jsonl", ctx.folder / REWARD_PLOT)
+
+
+def write_comparison(folder: Path, overall: dict[str, dict[str, Any]]) -> None:
+    """``comparison.json`` (every policy's overall figures per decoding, with intervals) and
+    ``comparison.md`` (one table)."""
+    _write_atomic(folder / f"{COMPARISON}.json", json.dumps(overall, indent=1) + "\n")
+    metrics = [m for m in next(iter(overall.values()))["sampled"] if m.startswith("pass@")]
+    header = ["policy", "greedy pass@1", *(f"sampled {m}" for m in metrics)]
+    lines = [
+        "# Held-out test problems: every policy",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|---|" + "---:|" * (len(header) - 1),
+    ]
+    for name, row in overall.items():
+        cells = [
+            _with_interval(row["greedy"], "pass@1"),
+            *(_with_interval(row["sampled"], m) for m in metrics),
+        ]
+        lines.append("| " + " | ".join([name, *cells]) + " |")
+    lines += ["", "pass@k in percent of problems, with 95% bootstrap intervals over problems.", ""]
+    _write_atomic(folder / f"{COMPARISON}.md", "\n".join(lines))
+
+
+def _with_interval(row: dict[str, Any], metric: str) -> str:
+    interval = row["intervals"].get(metric)
+    text = _percent(row.get(metric))
+    if interval:
+        text += f" [{_percent(interval[0])}, {_percent(interval[1])}]"
+    return text
 
 
 def plot_loss(metrics_path: Path, png_path: Path) -> None:
     """train/loss against step, from the SFT metrics log."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
     from coderl.training.metrics_log import read_metrics
 
     points = [(r["step"], r["train/loss"]) for r in read_metrics(metrics_path) if "train/loss" in r]
+    plt = _pyplot()
     figure, axes = plt.subplots(figsize=(6, 4))
     axes.plot([s for s, _ in points], [loss for _, loss in points])
     axes.set_xlabel("optimizer step")
@@ -261,18 +388,52 @@ def plot_loss(metrics_path: Path, png_path: Path) -> None:
     plt.close(figure)
 
 
+def plot_rl(metrics_path: Path, png_path: Path) -> None:
+    """RL's mean reward and train pass rate per step, and validation greedy pass@1."""
+    from coderl.training.metrics_log import read_metrics
+
+    records = read_metrics(metrics_path)
+    plt = _pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, axes in (("train/reward", left), ("train/pass_rate", left), ("eval/pass@1", right)):
+        points = [(r["step"], r[key]) for r in records if r.get(key) is not None]
+        axes.plot([s for s, _ in points], [v for _, v in points], marker=".", label=key)
+    left.set_title("RL on the train problems")
+    right.set_title("validation problems, greedy")
+    for axes in (left, right):
+        axes.set_xlabel("RL step")
+        axes.grid(True, alpha=0.3)
+        axes.legend()
+    figure.tight_layout()
+    figure.savefig(png_path, dpi=100)
+    plt.close(figure)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    return plt
+
+
 STAGES: tuple[Stage[QuickstartConfig], ...] = (
-    Stage("testbed", build_testbed, (TRAIN_PROBLEMS, TEST_PROBLEMS)),
+    Stage("testbed", build_testbed, (TRAIN_PROBLEMS, VALIDATION_PROBLEMS, TEST_PROBLEMS)),
     Stage("model", build_model, (MODEL_DIR,)),
     Stage("sft", finetune, (SFT_DIR,)),
-    Stage("sample", sample, tuple(output_name("samples", d) for d in DECODINGS)),
-    Stage("judge", judge, tuple(output_name("judgements", d) for d in DECODINGS)),
+    Stage("rl", reinforce, lambda config: (RL_DIR,) if config.rl.enabled else ()),
+    Stage("sample", sample, _per_run("samples", ".jsonl")),
+    Stage("judge", judge, _per_run("judgements", ".jsonl")),
     Stage(
         "report",
         report,
-        (
-            *(output_name("report", d, ext) for d in DECODINGS for ext in (".json", ".md")),
+        lambda config: (
+            *_per_run("report", ".json", ".md")(config),
+            f"{COMPARISON}.json",
+            f"{COMPARISON}.md",
             LOSS_PLOT,
+            *((REWARD_PLOT,) if config.rl.enabled else ()),
         ),
     ),
 )
@@ -282,23 +443,32 @@ STAGES: tuple[Stage[QuickstartConfig], ...] = (
 
 
 def summary(folder: str | Path, times: tuple[StageTime, ...]) -> str:
-    """What the CLI prints at the end: scores per difficulty, then time per stage."""
+    """What the CLI prints at the end: each policy's scores per difficulty, then time per
+    stage."""
     folder = Path(folder)
-    greedy = _by_difficulty(folder / output_name("report", "greedy", ".json"))
-    sampled = _by_difficulty(folder / output_name("report", "sampled", ".json"))
-    metrics = [m for m in next(iter(sampled.values())) if m.startswith("pass@")]
-    header = ["difficulty", "problems", "greedy pass@1", *(f"sampled {m}" for m in metrics)]
-    lines = [
-        f"run folder: {folder}",
+    policies = json.loads((folder / f"{COMPARISON}.json").read_text())
+    lines = [f"run folder: {folder}"]
+    for name in policies:
+        greedy = _by_difficulty(folder / output_name("report", name, "greedy", ".json"))
+        sampled = _by_difficulty(folder / output_name("report", name, "sampled", ".json"))
+        metrics = [m for m in next(iter(sampled.values())) if m.startswith("pass@")]
+        header = ["difficulty", "problems", "greedy pass@1", *(f"sampled {m}" for m in metrics)]
+        lines += [
+            "",
+            f"policy {name}:",
+            "| " + " | ".join(header) + " |",
+            "|---|" + "---:|" * (len(header) - 1),
+        ]
+        for group, row in sampled.items():
+            scores = [greedy.get(group, {}).get("pass@1"), *(row[m] for m in metrics)]
+            cells = [group, str(row["problems"]), *(_percent(s) for s in scores)]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += [
         "",
-        "| " + " | ".join(header) + " |",
-        "|---|" + "---:|" * (len(header) - 1),
+        "pass@k in percent of held-out test problems solved (all hidden tests passed);",
+        f"intervals in {COMPARISON}.md.",
+        "",
     ]
-    for group, row in sampled.items():
-        scores = [greedy.get(group, {}).get("pass@1"), *(row[m] for m in metrics)]
-        cells = [group, str(row["problems"]), *(_percent(s) for s in scores)]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "pass@k in percent of held-out problems solved (all hidden tests passed).", ""]
     total = sum(t.seconds for t in times)
     for t in times:
         note = "  (earlier run, skipped now)" if t.skipped else ""

@@ -35,8 +35,13 @@ class TestbedConfig:
     train: str = field(
         default="synthetic@train", metadata=_help("problem spec of the SFT problems")
     )
+    validation: str = field(
+        default="synthetic@validation[0:100]",
+        metadata=_help("problem spec for tuning and for RL's held-out curve (never test)"),
+    )
     test: str = field(
-        default="synthetic@test[0:100]", metadata=_help("problem spec of the held-out problems")
+        default="synthetic@test[0:100]",
+        metadata=_help("problem spec of the held-out problems the report scores"),
     )
 
 
@@ -78,6 +83,46 @@ class TrainConfig:
         for name in ("steps", "batch_size", "log_every", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"sft.{name} = {getattr(self, name)}: use 1 or more")
+
+
+@dataclass(frozen=True)
+class RLStageConfig:
+    """Online RL from the judge's rewards, starting from the SFT checkpoint, on the train
+    problems; ``eval/pass@1`` is measured on the validation problems."""
+
+    enabled: bool = field(default=True, metadata=_help("run the RL stage (false: SFT only)"))
+    algorithm: str = field(
+        default="grpo", metadata=_help("the learner: grpo, drgrpo, rloo or reinforce")
+    )
+    steps: int = field(default=60, metadata=_help("RL steps (rollout + update)"))
+    prompts_per_step: int = field(default=32, metadata=_help("train problems per step"))
+    group_size: int = field(default=8, metadata=_help("programs sampled per problem"))
+    temperature: float = field(default=1.0, metadata=_help("sampling temperature"))
+    max_new_tokens: int = field(default=96, metadata=_help("tokens per program at most"))
+    lr: float = field(default=2e-4, metadata=_help("learning rate (constant)"))
+    kl_beta: float = field(default=0.0, metadata=_help("KL penalty to the SFT policy"))
+    reward: str = field(default="unit_test", metadata=_help("reward name (coderl.rewards)"))
+    micro_batch_size: int = field(default=64, metadata=_help("sequences per forward/backward"))
+    eval_every: int = field(default=20, metadata=_help("steps between validation evaluations"))
+    checkpoint_every: int = field(default=20, metadata=_help("steps between checkpoints"))
+
+    def __post_init__(self) -> None:
+        from coderl.training.rl_configs import ALGORITHMS
+
+        if self.algorithm not in ALGORITHMS:
+            raise ConfigError(f"rl.algorithm = {self.algorithm!r}: valid: {', '.join(ALGORITHMS)}")
+        for name in (
+            "steps",
+            "prompts_per_step",
+            "micro_batch_size",
+            "eval_every",
+            "checkpoint_every",
+            "max_new_tokens",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"rl.{name} = {getattr(self, name)}: use 1 or more")
+        if self.group_size < 2:
+            raise ConfigError(f"rl.group_size = {self.group_size}: use 2 or more")
 
 
 @dataclass(frozen=True)
@@ -130,7 +175,7 @@ class ReportConfig:
 
 @dataclass(frozen=True)
 class QuickstartConfig:
-    """The whole pipeline: testbed, tokenizer+model, SFT, sampling, judging, report."""
+    """The whole pipeline: testbed, tokenizer+model, SFT, RL, sampling, judging, report."""
 
     seed: int = field(default=0, metadata=_help("seeds model init, SFT data order, sampling"))
     prompt_style: str | None = field(
@@ -139,6 +184,7 @@ class QuickstartConfig:
     testbed: TestbedConfig = field(default_factory=TestbedConfig)
     model: TinyModelConfig = field(default_factory=TinyModelConfig)
     sft: TrainConfig = field(default_factory=TrainConfig)
+    rl: RLStageConfig = field(default_factory=RLStageConfig)
     sample: SampleConfig = field(default_factory=SampleConfig)
     judge: JudgeStageConfig = field(default_factory=JudgeStageConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
@@ -150,6 +196,11 @@ class QuickstartConfig:
                 f"report.ks = {list(self.report.ks)}: pass@{too_big[0]} needs 1 <= k <= "
                 f"sample.n = {self.sample.n}; drop it or raise sample.n"
             )
+
+    @property
+    def policies(self) -> tuple[str, ...]:
+        """The policies the report compares: ``sft``, then the RL algorithm's name."""
+        return ("sft", self.rl.algorithm) if self.rl.enabled else ("sft",)
 
 
 def preset_path(name: str) -> Path:
