@@ -48,3 +48,16 @@ def test_model_and_problems_are_required():
         load_config(SFTConfig)
     with pytest.raises(ConfigError, match="positive"):
         OptimConfig(lr=0)
+
+
+@pytest.mark.parametrize("name", ["grpo_testbed.yaml", "grpo_mbpp_smollm2.yaml"])
+def test_example_rl_configs_load(name):
+    from coderl.training.rl_configs import GRPOConfig
+
+    config = load_config(GRPOConfig, CONFIGS / name)
+    assert parse_spec(config.problems).name in ("jsonl", "mbpp")
+    assert parse_spec(config.eval.problems).split == "validation" or "validation" in (
+        config.eval.problems
+    )
+    rloo = load_config(GRPOConfig, CONFIGS / name, ["algorithm=rloo"])
+    assert rloo.advantage_estimator == "rloo"

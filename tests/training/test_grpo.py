@@ -117,3 +117,39 @@ def test_config_errors_name_the_field():
         GRPOConfig(model="m", problems="p", algorithm="ppo")
     with pytest.raises(ConfigError, match=r"reward\.name"):
         RewardConfig(name="nope")
+
+
+def test_lora_trains_adapters_only_with_the_base_as_reference(tiny_causal_dir, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    from coderl.models import load_policy
+    from coderl.models.lora import load_lora
+    from coderl.training.rl_configs import KLConfig, LoraConfig
+
+    config = make_config(
+        tiny_causal_dir,
+        tmp_path / "lora",
+        max_steps=2,
+        lora=LoraConfig(enabled=True, r=4, alpha=8, target_modules=("q_proj", "v_proj")),
+        kl=KLConfig(beta=0.1),
+    )
+    config = replace(config, optim=replace(config.optim, lr=1e-2))
+    result = train_grpo(config, progress=False)
+    checkpoint = Path(result.checkpoint)
+    assert (checkpoint / "adapter_config.json").is_file()
+    assert not (checkpoint / "model.safetensors").exists()  # adapters only, no second copy
+    records = read_metrics(tmp_path / "lora" / "metrics.jsonl")
+    assert records[0]["train/kl"] == pytest.approx(0.0, abs=1e-6)  # adapters start at zero
+    assert records[1]["train/kl"] > 0
+    # the merged folder is a plain model equal to base + adapters
+    base = load_policy(str(tiny_causal_dir))
+    adapted = load_lora(base, checkpoint, trainable=False).model.eval()
+    merged = AutoModelForCausalLM.from_pretrained(tmp_path / "lora" / "merged").eval()
+    ids = torch.tensor([[1, 5, 9, 13, 17]])
+    with torch.no_grad():
+        assert torch.allclose(adapted(ids).logits, merged(ids).logits, atol=1e-5)
+        plain = load_policy(str(tiny_causal_dir)).model(ids).logits
+    assert not torch.allclose(plain, merged(ids).logits, atol=1e-5)
+    # a LoRA run resumes from its adapters
+    resumed = train_grpo(replace(config, max_steps=3), resume=True, progress=False)
+    assert resumed.steps == 3

@@ -39,7 +39,8 @@ from coderl.training.timers import Timers
 log = logging.getLogger(__name__)
 
 # Fields that fix what a run samples and how it updates; a resumed run must keep them.
-RESUME_INVARIANTS = ("model", "problems", "seed", "algorithm", "rollout", "optim", "reward")
+MERGED_DIR = "merged"  # a LoRA run's final policy, adapters folded in
+RESUME_INVARIANTS = ("model", "problems", "seed", "algorithm", "rollout", "optim", "reward", "lora")
 
 
 class Learner(Protocol):
@@ -103,12 +104,7 @@ def run_online(
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
-    policy = load_policy(
-        str(start) if start else config.model,
-        device=str(device),
-        dtype="float32",
-        for_training=True,
-    )
+    policy = _load_policy(config, start, device)
     problems = _with_tests(load_problems(config.problems).problems, config.problems)
     eval_problems = (
         _with_tests(load_problems(config.eval.problems).problems, config.eval.problems)
@@ -198,7 +194,26 @@ def run_online(
                     optimizers=learner.extra_optimizers(),
                 )
     assert checkpoint is not None
+    if config.lora.enabled:  # a plain folder too, that transformers loads without peft
+        from coderl.models.lora import merge_lora
+
+        merge_lora(policy, output_dir / MERGED_DIR)
     return RLResult(checkpoint, state.step, state.reward_history, tuple(eval_history))
+
+
+def _load_policy(config: Any, start: Path | None, device: torch.device) -> Policy:
+    """The policy to train: from the run's last checkpoint when resuming, else from
+    ``config.model``; with LoRA, the base model plus the checkpoint's (or fresh) adapters."""
+    lora = config.lora
+    if not lora.enabled:
+        source = str(start) if start else config.model
+        return load_policy(source, device=str(device), dtype="float32", for_training=True)
+    from coderl.models.lora import apply_lora, load_lora
+
+    base = load_policy(config.model, device=str(device), dtype="float32", for_training=True)
+    if start:
+        return load_lora(base, start)
+    return apply_lora(base, lora.r, lora.alpha, lora.dropout, lora.target_modules)
 
 
 def evaluate_greedy(policy: Policy, judge: Judge, problems: list[Problem], config: Any) -> float:

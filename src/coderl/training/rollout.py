@@ -154,19 +154,38 @@ def completion_logprobs(
     floating-point differences between batch shapes.
     """
     logits = _completion_logits(model, rollout, is_encoder_decoder)
-    logprobs = processed_logprobs(
-        logits, processing.temperature, processing.top_k, processing.top_p
-    )
-    chosen = logprobs.gather(-1, rollout.completion_ids.unsqueeze(-1)).squeeze(-1)
     mask = rollout.completion_mask
+    targets = rollout.completion_ids.unsqueeze(-1)
+    if processing.top_k == 0 and processing.top_p == 1.0:
+        # Only a temperature: log p(token) = z_token - logsumexp(z), without materialising a
+        # log-softmax over the vocabulary (the largest tensor of the update).
+        scores = logits.float()
+        if processing.temperature != 1.0:
+            scores = scores / processing.temperature
+        normaliser = scores.logsumexp(dim=-1)
+        chosen = scores.gather(-1, targets).squeeze(-1) - normaliser
+    else:
+        scores = processed_logprobs(
+            logits, processing.temperature, processing.top_k, processing.top_p
+        )
+        normaliser = None
+        chosen = scores.gather(-1, targets).squeeze(-1)
     chosen = torch.where(mask > 0, chosen, torch.zeros_like(chosen))
     entropy = None
     if with_entropy:
         with torch.no_grad():
-            probs = logprobs.exp()
-            entropy = -(probs * logprobs.clamp(min=torch.finfo(logprobs.dtype).min)).sum(-1)
-            entropy = entropy * mask
+            entropy = _entropy(scores.detach(), normaliser) * mask
     return chosen, entropy
+
+
+def _entropy(scores: torch.Tensor, normaliser: torch.Tensor | None) -> torch.Tensor:
+    """Entropy of softmax(scores) per position; ``scores`` are log-probs when ``normaliser``
+    is None (removed tokens at -inf contribute 0)."""
+    if normaliser is None:
+        probs = scores.exp()
+        return -(probs * scores.clamp(min=torch.finfo(scores.dtype).min)).sum(-1)
+    probs = (scores - normaliser.unsqueeze(-1)).exp()
+    return normaliser - (probs * scores).sum(-1)
 
 
 def _completion_logits(
