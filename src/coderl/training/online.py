@@ -129,7 +129,7 @@ def run_online(
     eval_history: list[tuple[int, float]] = []
     checkpoint = start
     with (
-        Judge(_judge_config(config)) as judge,
+        Judge(judge_config(config)) as judge,
         MetricsLogger(output_dir, config.logging, resume_step=state.step) as logger,
         tqdm(total=config.max_steps, initial=state.step, disable=not progress, desc="rl") as bar,
     ):
@@ -217,32 +217,48 @@ def _load_policy(config: Any, start: Path | None, device: torch.device) -> Polic
 
 
 def evaluate_greedy(policy: Policy, judge: Judge, problems: list[Problem], config: Any) -> float:
-    """Share of ``problems`` whose greedy program passes every hidden test (undecided
-    programs leave the denominator)."""
-    from coderl.execution.types import Submission, Verdict
-    from coderl.generation.postprocess import program_from_completion
-    from coderl.generation.runner import build_prompts
-    from coderl.generation.sampler import Sampler
-
+    """Share of ``problems`` whose greedy program passes every hidden test."""
     sampling = replace(
         _rollout_sampling(config),
         n=1,
         greedy=True,
         max_new_tokens=config.eval.max_new_tokens or config.rollout.max_new_tokens,
     )
-    samples = Sampler(policy, sampling).sample(build_prompts(policy, problems, config.prompt_style))
+    return pass_rate(policy, judge, problems, sampling, config.prompt_style)
+
+
+def pass_rate(
+    policy: Policy,
+    judge: Judge,
+    problems: list[Problem],
+    sampling: SamplingConfig,
+    prompt_style: str | None = None,
+) -> float:
+    """pass@1 estimated from ``sampling.n`` programs per problem: the mean over problems of
+    the share of their programs that pass every hidden test (undecided programs leave their
+    problem's denominator; a problem with none decided leaves the mean)."""
+    from coderl.execution.types import Submission, Verdict
+    from coderl.generation.postprocess import program_from_completion
+    from coderl.generation.runner import build_prompts
+    from coderl.generation.sampler import Sampler
+
+    groups = Sampler(policy, sampling).sample(build_prompts(policy, problems, prompt_style))
     submissions = [
         Submission(
             problem,
-            program_from_completion(problem, group[0].text),
-            tests="hidden",
+            program_from_completion(problem, sample.text),
+            sample_index=sample.sample_index,
             stop_at_first_failure=True,
         )
-        for problem, group in zip(problems, samples)
+        for problem, group in zip(problems, groups)
+        for sample in group
     ]
-    judgements = judge.run(submissions)
-    decided = [j for j in judgements if j.verdict is not Verdict.INFRA_ERROR]
-    return sum(j.passed for j in decided) / max(len(decided), 1)
+    outcomes: dict[str, list[bool]] = {}
+    for judgement in judge.run(submissions):
+        if judgement.verdict is not Verdict.INFRA_ERROR:
+            outcomes.setdefault(judgement.problem_id, []).append(judgement.passed)
+    rates = [sum(passed) / len(passed) for passed in outcomes.values()]
+    return sum(rates) / max(len(rates), 1)
 
 
 def _rollout_sampling(config: Any) -> SamplingConfig:
@@ -259,7 +275,7 @@ def _rollout_sampling(config: Any) -> SamplingConfig:
     )
 
 
-def _judge_config(config: Any) -> JudgeConfig:
+def judge_config(config: Any) -> JudgeConfig:
     j = config.judge
     workers = {} if j.workers is None else {"workers": j.workers}
     return JudgeConfig(limits=Limits(cpu_time_s=j.cpu_time_s, memory_mb=j.memory_mb), **workers)

@@ -1,0 +1,115 @@
+"""Does RL learn? Held-out pass@1 of the SFT policy and of GRPO/RLOO runs from it, over seeds.
+
+Starts from a quickstart run folder (its SFT checkpoint and its frozen train, validation and
+test problems; e.g. ``coderl quickstart --out runs/qs --set rl.enabled=false``) and trains
+each algorithm with the quickstart's RL settings (``--set rl.KEY=VALUE`` changes them) once
+per seed, then scores every policy on the test problems the same way: greedy pass@1 (one
+program per problem) and sampled pass@1 (``sample.n`` programs per problem at the quickstart's
+temperature and top-p). Prints every run, then per algorithm the mean, the spread (min, max)
+and the gain over SFT, and the RL wall time; writes them to ``OUT/results.json``.
+
+    python bench/rl_learning.py --run runs/qs --algorithms grpo,rloo --seeds 0,1,2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", required=True, type=Path, help="a quickstart run folder")
+    parser.add_argument("--algorithms", default="grpo,rloo")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        help="quickstart config override, e.g. rl.lr=1e-4 (repeatable)",
+    )
+    parser.add_argument("--out", type=Path, help="results folder (default RUN/bench-learning)")
+    parser.add_argument(
+        "--problems",
+        default="test",
+        choices=("test", "validation"),
+        help="which held-out split to score (tune on validation)",
+    )
+    return parser.parse_args()
+
+
+def main() -> None:
+    from coderl.execution import Judge
+    from coderl.models import load_policy
+    from coderl.recipes.pipeline import RunContext
+    from coderl.recipes.quickstart import final_checkpoint, read_problems, rl_config
+    from coderl.recipes.quickstart_config import load_quickstart_config
+    from coderl.training.checkpoint import latest_checkpoint
+    from coderl.training.grpo import train_grpo
+    from coderl.training.online import judge_config, pass_rate
+
+    args = parse_args()
+    config = load_quickstart_config(str(args.run / "config.yaml"), args.overrides)
+    ctx = RunContext(config, args.run, progress=False)
+    out = args.out or args.run / "bench-learning"
+    problems = list(read_problems(ctx, f"problems/{args.problems}.jsonl"))
+    greedy = config.sample.sampling(greedy=True, seed=config.seed)
+    sampled = config.sample.sampling(greedy=False, seed=config.seed)
+    results: dict[str, list[dict[str, float]]] = {}
+
+    base_rl = rl_config(ctx)
+    with Judge(judge_config(base_rl)) as judge:
+
+        def score(checkpoint: Path) -> dict[str, float]:
+            policy = load_policy(str(checkpoint))
+            return {
+                "greedy": pass_rate(policy, judge, problems, greedy, config.prompt_style),
+                "sampled": pass_rate(policy, judge, problems, sampled, config.prompt_style),
+            }
+
+        sft = score(final_checkpoint(ctx, "sft"))
+        print(
+            f"sft: greedy {100 * sft['greedy']:.1f}  sampled {100 * sft['sampled']:.1f}", flush=True
+        )
+        for algorithm in args.algorithms.split(","):
+            for seed in (int(s) for s in args.seeds.split(",")):
+                folder = out / f"{algorithm}-seed{seed}"
+                rl = replace(base_rl, algorithm=algorithm, seed=seed, output_dir=str(folder))
+                start = time.perf_counter()
+                resume = latest_checkpoint(folder) is not None
+                train_grpo(rl, resume=resume, progress=False)
+                minutes = (time.perf_counter() - start) / 60
+                row = score(latest_checkpoint(folder)) | {"seed": seed, "rl_minutes": minutes}
+                results.setdefault(algorithm, []).append(row)
+                print(
+                    f"{algorithm} seed {seed}: greedy {100 * row['greedy']:.1f}  sampled "
+                    f"{100 * row['sampled']:.1f}  ({minutes:.1f} min of RL)",
+                    flush=True,
+                )
+    summary = {"sft": sft, "problems": f"{args.problems} ({len(problems)})", "runs": results}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(summary, indent=1) + "\n")
+    print(f"\n{len(problems)} {args.problems} problems; points of pass@1 (mean [min, max]):")
+    print(
+        f"sft        greedy {100 * sft['greedy']:5.1f}          sampled {100 * sft['sampled']:5.1f}"
+    )
+    for algorithm, rows in results.items():
+        cells = []
+        for key in ("greedy", "sampled"):
+            values = [100 * r[key] for r in rows]
+            gain = statistics.mean(values) - 100 * sft[key]
+            cells.append(
+                f"{key} {statistics.mean(values):5.1f} [{min(values):.1f}, {max(values):.1f}] "
+                f"({gain:+.1f} vs sft)"
+            )
+        minutes = statistics.mean(r["rl_minutes"] for r in rows)
+        print(f"{algorithm:<10} {'  '.join(cells)}  RL {minutes:.1f} min/run")
+
+
+if __name__ == "__main__":
+    main()
