@@ -72,6 +72,8 @@ def load_config(
     parsed = [o if isinstance(o, Override) else Override.parse(o) for o in overrides]
     try:
         return _build_from(cls, data, parsed, where)
+    except MissingKeyError:
+        raise
     except ConfigError:
         culprit = _first_failing(cls, data, parsed, where)
         if culprit is None:
@@ -90,11 +92,14 @@ def _first_failing(
     cls: type, data: dict[str, Any], overrides: Sequence[Override], where: str
 ) -> ConfigError | None:
     """The error of the first source (the file, then each override in turn) whose addition
-    makes the config invalid, reported under that source's name."""
+    makes the config invalid, reported under that source's name (a required key may come
+    from a later source, so its absence does not count)."""
     for count in range(len(overrides) + 1):
         source = where if count == 0 else overrides[count - 1].label
         try:
             _build_from(cls, data, overrides[:count], source)
+        except MissingKeyError:
+            continue
         except ConfigError as err:
             return err
     return None
@@ -199,6 +204,15 @@ def _build(cls: type[T], data: dict[str, Any], where: str, prefix: str, base: An
             f"{where}: unknown key '{prefix}{unknown[0]}' for {cls.__name__}; "
             f"valid keys: {', '.join(prefix + name for name in fields)}"
         )
+    kwargs = {}
+    for name, value in data.items():
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            section = _field_default(fields[name], base)
+            section = None if section is dataclasses.MISSING else section
+            kwargs[name] = _build(hint, value, where, prefix=f"{prefix}{name}.", base=section)
+        else:
+            kwargs[name] = _coerce(value, hint, where, f"{prefix}{name}")
     missing = [
         name
         for name, f in fields.items()
@@ -209,15 +223,6 @@ def _build(cls: type[T], data: dict[str, Any], where: str, prefix: str, base: An
     ]
     if missing:
         raise MissingKeyError(prefix + missing[0], where)
-    kwargs = {}
-    for name, value in data.items():
-        hint = hints[name]
-        if dataclasses.is_dataclass(hint):
-            section = _field_default(fields[name], base)
-            section = None if section is dataclasses.MISSING else section
-            kwargs[name] = _build(hint, value, where, prefix=f"{prefix}{name}.", base=section)
-        else:
-            kwargs[name] = _coerce(value, hint, where, f"{prefix}{name}")
     try:
         return cls(**kwargs) if base is None else dataclasses.replace(base, **kwargs)
     except (TypeError, ValueError) as err:

@@ -91,4 +91,6 @@ def test_resuming_with_other_settings_is_refused(setup, capsys):
 def test_bad_sampling_values_are_one_line_errors(setup, capsys):
     model_dir, problems, out = setup
     assert generate(model_dir, problems, out, "--top-p", "0") == 2
-    assert "top_p" in capsys.readouterr().err
+    assert "argument --top-p: 0 is not" in capsys.readouterr().err
+    assert generate(model_dir, problems, out, "--top-p", "2") == 2
+    assert capsys.readouterr().err.startswith("coderl generate: error: --top-p 2.0: ")

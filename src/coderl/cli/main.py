@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
+from coderl.cli.options import EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Parser
 from coderl.errors import CoderlError
 
 # (subcommand, module under coderl.cli, one-line help). A module defines
@@ -21,16 +24,26 @@ SUBCOMMANDS = [
 ]
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it stops as on Ctrl-C: every ``with``
+    block unwinds (the judge's workers and their sandboxed children are killed)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one unwinding at a time
+    raise Terminated
+
+
 def build_parser() -> argparse.ArgumentParser:
     from coderl import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="coderl",
         description="Train and evaluate code LMs with reinforcement learning from execution "
         "feedback.",
     )
     parser.add_argument("--version", action="version", version=f"coderl {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name, help_text in SUBCOMMANDS:
         try:
             module = importlib.import_module(f"coderl.cli.{module_name}")
@@ -50,22 +63,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; exit codes (docs/cli.md): 0 done, 1 failed, 2 bad usage or input,
+    130 interrupted (SIGINT), 143 terminated (SIGTERM)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "_run", None):
-        parser.print_help()
-        return 0
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_usage(sys.stderr)
+        print("coderl: error: give a command (see coderl --help)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error (already printed)
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
         return int(args._run(args) or 0)
     except BrokenPipeError:  # e.g. `coderl problems ... | head`
         sys.stderr.close()
         return 0
+    except Terminated:
+        print(f"coderl {args.command}: terminated (SIGTERM)", file=sys.stderr)
+        return EXIT_SIGTERM
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print(f"coderl {args.command}: interrupted", file=sys.stderr)
+        return EXIT_SIGINT
     except CoderlError as err:
         print(f"coderl {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except OSError as err:  # the machine, not the input: a full disk, a vanished file
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"coderl {args.command}: failed: {where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from coderl.config import config_to_dict, load_config, save_config
 from coderl.errors import ConfigError, DataError
 from coderl.models import load_policy
 from coderl.models.loading import resolve_device
 from coderl.problems import load_problems
+from coderl.progress import progress_bar as tqdm
 from coderl.training.checkpoint import (
     STATE_DIR,
     TrainState,
