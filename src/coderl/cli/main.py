@@ -67,9 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     130 interrupted (SIGINT), 143 terminated (SIGTERM)."""
     parser = build_parser()
     if not (sys.argv[1:] if argv is None else argv):
-        parser.print_usage(sys.stderr)
-        print("coderl: error: give a command (see coderl --help)", file=sys.stderr)
-        return EXIT_USAGE
+        commands = ", ".join(name for name, _, _ in SUBCOMMANDS)
+        parser.error(f"give a command: {commands}")
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error (already printed)

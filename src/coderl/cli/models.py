@@ -56,10 +56,11 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "list":
         return _list()
     from coderl.files import check_output_dir
-    from coderl.models.loading import quiet_progress_bars
 
     inputs = {"MODEL": args.model if args.action == "export" else None}
     out = check_output_dir(args.out, "--out", inputs, overwrite=args.overwrite)
+    from coderl.models.loading import quiet_progress_bars  # torch: after the checks
+
     quiet_progress_bars()
     if args.action == "tiny":
         return _tiny(out, args.seq2seq, args.seed)
