@@ -1,4 +1,3 @@
-
 from coderl.cli.main import main
 from coderl.training.checkpoint import latest_checkpoint
 
