@@ -289,12 +289,20 @@ def test_bad_output_paths_fail_before_judging(tmp_path, inputs, where):
     assert time.monotonic() - started < 5  # the 5 s program never ran
 
 
-def test_models_export_checks_its_folder_before_loading(tmp_path):
+def test_folder_outputs_are_checked_before_anything_loads(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
+    under = str(blocker / "out")
+    started = time.monotonic()
+    coderl("models", "export", "no-such-model", "--out", under, cwd=tmp_path).fails(
+        f"--out {under}: ", "is a file, not a folder"
+    )
+    coderl("quickstart", "--fast", "--out", under, cwd=tmp_path).fails(f"--out {under}: ")
+    config = _sft_config(tmp_path)
     coderl(
-        *("models", "export", "no-such-model", "--out", str(blocker / "model")), cwd=tmp_path
-    ).fails("is a file, not a folder")
+        "train", "sft", "--config", str(config), "--set", f"output_dir={under}", cwd=tmp_path
+    ).fails(f"output_dir {under}: ", "is a file, not a folder")
+    assert time.monotonic() - started < 15  # no model was loaded
 
 
 # 4. User errors are one line naming the option, key, file and line ---------------------------

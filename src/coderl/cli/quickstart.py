@@ -55,8 +55,11 @@ def run(args: argparse.Namespace) -> int:
     from coderl.recipes.quickstart import run_quickstart, summary
     from coderl.recipes.quickstart_config import load_quickstart_config
 
+    from coderl.files import check_output_dir
+
     config = load_quickstart_config(args.config, args.overrides, fast=args.fast)
     folder = Path(args.out or time.strftime("runs/quickstart-%Y%m%d-%H%M%S"))
+    check_output_dir(folder, "--out", {"--config": args.config})  # an existing run resumes
     times = run_quickstart(config, folder, progress=not args.no_progress)
     print()
     print(summary(folder, times))
