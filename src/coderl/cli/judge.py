@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from coderl.cli.options import (
     Flag,
@@ -54,6 +55,14 @@ class JudgeCommandConfig:
         default=False, metadata=_help("skip a program's remaining tests after a failure")
     )
     judge: JudgeConfig = field(default_factory=JudgeConfig)
+
+
+class JudgingSettings(Protocol):
+    """What judging needs of a command's config (`judge`'s and `evaluate`'s have it)."""
+
+    tests: TestSelection
+    stop_at_first_failure: bool
+    judge: JudgeConfig
 
 
 JUDGE_FLAGS = (
@@ -176,7 +185,14 @@ def check_tests(problems: list[Problem], samples: list[SampleRecord], tests: str
         )
 
 
-def judge_samples(problems, samples, config, *, progress: bool, examples: bool = False):
+def judge_samples(
+    problems: list[Problem],
+    samples: list[SampleRecord],
+    config: JudgingSettings,
+    *,
+    progress: bool,
+    examples: bool = False,
+) -> Any:
     """Judge ``samples`` (and, with ``examples``, also each on its example tests: n@k's
     filter); returns the judgements, or the pair (judgements, example judgements)."""
     from coderl.evaluation.judging import build_submissions, judge_examples, judge_with_progress
@@ -190,7 +206,7 @@ def judge_samples(problems, samples, config, *, progress: bool, examples: bool =
         return judgements, judge_examples(judge, submissions, progress=progress)
 
 
-def judge_settings(config) -> dict:
+def judge_settings(config: JudgingSettings) -> dict[str, Any]:
     """The judge settings a provenance block records."""
     import dataclasses
 
@@ -202,5 +218,6 @@ def judge_settings(config) -> dict:
     }
 
 
-def samples_per_problem(samples: list[SampleRecord]) -> Counter[str]:
-    return Counter(s.problem_id for s in samples)
+def samples_per_problem(records: Iterable[Any]) -> Counter[str]:
+    """How many samples (or judgements) each problem id has."""
+    return Counter(r.problem_id for r in records)

@@ -52,10 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from coderl.files import check_output_dir
     from coderl.recipes.quickstart import run_quickstart, summary
     from coderl.recipes.quickstart_config import load_quickstart_config
-
-    from coderl.files import check_output_dir
 
     config = load_quickstart_config(args.config, args.overrides, fast=args.fast)
     folder = Path(args.out or time.strftime("runs/quickstart-%Y%m%d-%H%M%S"))
