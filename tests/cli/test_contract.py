@@ -385,7 +385,8 @@ def _sft_config(tmp_path: Path) -> Path:
 # 5. SIGTERM stops the run as Ctrl-C does: nothing survives -----------------------------------
 
 
-def test_sigterm_leaves_no_worker_or_sandboxed_program(tmp_path, inputs):
+@pytest.mark.parametrize("moment", ["while-judging", "while-the-workers-start"])
+def test_sigterm_leaves_no_worker_or_sandboxed_program(tmp_path, inputs, moment):
     slow = jsonl(tmp_path / "slow.jsonl", [{"problem_id": "add", "completion": SLOW}] * 3)
     out = tmp_path / "judgements.jsonl"
     args = judge_args(inputs, "--out", str(out), "--cpu-time", "1", samples=slow)
@@ -399,18 +400,22 @@ def test_sigterm_leaves_no_worker_or_sandboxed_program(tmp_path, inputs):
     )
     seen: set[int] = set()
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # until both workers run a program (judge -> worker ->
-        seen |= _descendants(proc.pid)  # zygote -> program, busy in its loop)
+    while time.monotonic() < deadline:  # judge -> worker -> zygote -> program (busy)
+        seen |= _descendants(proc.pid)
+        if moment == "while-the-workers-start" and seen:
+            break
         if len(_running_programs(proc.pid)) == 2:
             break
-        time.sleep(0.05)
-    assert len(_running_programs(proc.pid)) == 2, "the judge never got its programs running"
+        time.sleep(0.01)
+    assert seen, "the judge never started its workers"
+    if moment == "while-judging":
+        assert len(_running_programs(proc.pid)) == 2, "the programs never ran"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
-    assert "terminated (SIGTERM)" in err and "Traceback" not in err
+    assert err.strip() == "coderl judge: terminated (SIGTERM)"  # no worker's traceback either
     assert not out.exists()
-    assert_no_survivors(proc.pid, seen)
+    assert_no_survivors(proc.pid, seen | _descendants(proc.pid))
 
 
 # 6. Reports say where they come from; a report is rebuilt from judgements -------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -195,11 +196,14 @@ def judge_samples(
 ) -> Any:
     """Judge ``samples`` (and, with ``examples``, also each on its example tests: n@k's
     filter); returns the judgements, or the pair (judgements, example judgements)."""
+    from coderl.cli import signals
     from coderl.evaluation.judging import build_submissions, judge_examples, judge_with_progress
     from coderl.execution.judge import Judge
 
     submissions = build_submissions(problems, samples, config.tests, config.stop_at_first_failure)
-    with Judge(config.judge) as judge:
+    with contextlib.ExitStack() as stack:
+        with signals.deferred():  # a stop during the workers' start waits until __exit__ is set
+            judge = stack.enter_context(Judge(config.judge))
         judgements = judge_with_progress(judge, submissions, progress=progress)
         if not examples:
             return judgements

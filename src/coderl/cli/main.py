@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import signal
 import sys
-import threading
 
 from coderl.cli.options import EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Parser
+from coderl.cli.signals import Terminated, sigterm_as_interrupt
 from coderl.errors import CoderlError
 
 # (subcommand, module under coderl.cli, one-line help). A module defines
@@ -22,16 +21,6 @@ SUBCOMMANDS = [
     ("models", "models", "Model utilities: list built-in names, export GGUF to a folder."),
     ("quickstart", "quickstart", "Run the whole pipeline on the built-in testbed, on CPU."),
 ]
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that it stops as on Ctrl-C: every ``with``
-    block unwinds (the judge's workers and their sandboxed children are killed)."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one unwinding at a time
-    raise Terminated
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,17 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; exit codes (docs/cli.md): 0 done, 1 failed, 2 bad usage or input,
     130 interrupted (SIGINT), 143 terminated (SIGTERM)."""
     parser = build_parser()
-    if not (sys.argv[1:] if argv is None else argv):
-        commands = ", ".join(name for name, _, _ in SUBCOMMANDS)
-        parser.error(f"give a command: {commands}")
     try:
+        if not (sys.argv[1:] if argv is None else argv):
+            parser.error(f"give a command: {', '.join(name for name, _, _ in SUBCOMMANDS)}")
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error (already printed)
         return done.code if isinstance(done.code, int) else EXIT_USAGE
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
-        return int(args._run(args) or 0)
+        with sigterm_as_interrupt():
+            return int(args._run(args) or 0)
     except BrokenPipeError:  # e.g. `coderl problems ... | head`
         sys.stderr.close()
         return 0
@@ -93,9 +80,6 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{err.filename}: " if err.filename else ""
         print(f"coderl {args.command}: failed: {where}{err.strerror or err}", file=sys.stderr)
         return EXIT_FAILURE
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
