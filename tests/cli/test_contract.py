@@ -235,6 +235,13 @@ def test_out_equal_to_the_samples_file_is_refused(tmp_path, inputs):
     coderl(*judge_args(inputs, "--out", samples), cwd=tmp_path, files=files).fails(
         f"--out {samples}: is the --samples input"
     )
+    problems = str(inputs["problems"])
+    coderl(
+        *("generate", "--model", "no/such/model", "--problems", f"jsonl:{problems}"),
+        *("--out", problems),
+        cwd=tmp_path,
+        files=files,
+    ).fails(f"--out {problems}: is the --problems input")
     # evaluate writes OUT/judgements.jsonl: a samples file of that name is refused too
     folder = tmp_path / "eval"
     folder.mkdir()
