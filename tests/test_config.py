@@ -127,3 +127,33 @@ def test_key_default_reads_nested_defaults():
     assert key_default(Tuned, "optim.lr") == 3e-3
     assert key_default(Run, "optim.schedule") == "cosine"
     assert key_default(Run, "steps") == 10
+
+
+@dataclass(frozen=True)
+class Command:
+    out: str
+    k: int = 1
+    a: str | None = None
+    b: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise ConfigError(f"k = {self.k}: use 1 or more")
+        if self.a and self.b:
+            raise ConfigError("give a or b, not both")
+
+
+def test_cross_field_errors_blame_the_right_source(tmp_path):
+    """Checks that run only once every required key is there still name their cause, not the
+    option that happened to complete the config."""
+    from coderl.config import Override
+
+    out = Override("out", "x", "--out x")
+    with pytest.raises(ConfigError, match=r"^--a 1 and --b 2: give a or b"):
+        load_config(Command, None, [Override("a", "1", "--a 1"), Override("b", "2", "--b 2"), out])
+    with pytest.raises(ConfigError, match=r"^--set k=0: k = 0"):
+        load_config(Command, None, ["k=0", out])
+    path = tmp_path / "c.yaml"
+    path.write_text("k: 0\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml: k = 0"):
+        load_config(Command, path, [Override("a", "1", "--a 1"), out])

@@ -65,8 +65,8 @@ def load_config(
 ) -> T:
     """Build ``cls`` from defaults, then the YAML file at ``path``, then ``overrides`` in order.
 
-    An error names its source: the file, or the override (its ``label``) that made the config
-    invalid."""
+    An error names its source: the override(s) (their ``label``) that made the config invalid,
+    else the file."""
     data = _read_yaml(path) if path is not None else {}
     where = str(path) if path is not None else "defaults"
     parsed = [o if isinstance(o, Override) else Override.parse(o) for o in overrides]
@@ -75,7 +75,7 @@ def load_config(
     except MissingKeyError:
         raise
     except ConfigError:
-        culprit = _first_failing(cls, data, parsed, where)
+        culprit = _blame(cls, data, parsed, where)
         if culprit is None:
             raise
         raise culprit from None
@@ -88,21 +88,52 @@ def _build_from(cls: type[T], data: dict[str, Any], overrides: Sequence[Override
     return _build(cls, merged, where, prefix="", base=None)
 
 
+def _blame(
+    cls: type, data: dict[str, Any], overrides: Sequence[Override], where: str
+) -> ConfigError | None:
+    """The error, reported under the name of the override(s) at fault: those without which the
+    config builds. When no single override is (several are wrong, or the file is), the first
+    source whose addition breaks the config."""
+    blamed = []
+    for index, override in enumerate(overrides):
+        others = [*overrides[:index], *overrides[index + 1 :]]
+        try:
+            _build_from(cls, data, others, where)
+        except ConfigError:
+            continue
+        blamed.append(override.label)
+    if blamed:
+        try:
+            _build_from(cls, data, overrides, " and ".join(blamed))
+        except ConfigError as err:
+            return err
+    return _first_failing(cls, data, overrides, where)
+
+
 def _first_failing(
     cls: type, data: dict[str, Any], overrides: Sequence[Override], where: str
 ) -> ConfigError | None:
-    """The error of the first source (the file, then each override in turn) whose addition
-    makes the config invalid, reported under that source's name (a required key may come
-    from a later source, so its absence does not count)."""
-    for count in range(len(overrides) + 1):
-        source = where if count == 0 else overrides[count - 1].label
+    """The error of the first source whose addition makes the config invalid. The overrides
+    that give required keys come first (without them nothing builds), then the file, then the
+    other overrides in turn."""
+    required = {f.name for f in dataclasses.fields(cls) if _is_required(f)}
+    context = [o for o in overrides if o.key in required]
+    others = [o for o in overrides if o.key not in required]
+    steps = [({}, context[:n], context[n - 1].label) for n in range(1, len(context) + 1)]
+    steps.append((data, context, where))
+    steps += [(data, context + others[:n], others[n - 1].label) for n in range(1, len(others) + 1)]
+    for base, applied, source in steps:
         try:
-            _build_from(cls, data, overrides[:count], source)
+            _build_from(cls, base, applied, source)
         except MissingKeyError:
             continue
         except ConfigError as err:
             return err
     return None
+
+
+def _is_required(f: dataclasses.Field) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 def _read_yaml(path: str | Path) -> dict[str, Any]:
