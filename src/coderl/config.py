@@ -2,16 +2,21 @@
 
 Defaults and help text live once, in the dataclass (``field(metadata={"help": ...})``). A YAML
 file and ``key=value`` overrides (dotted keys reach nested sections) are merged over the
-defaults; an unknown key or a value of the wrong type is an error that names the key and the
-file. Every run saves its resolved config with `save_config`.
+defaults; an unknown key or a value of the wrong type is an error that names the key and its
+source: the file (and line, for bad YAML), or the override as the user typed it (``--set
+KEY=VALUE``, or a command-line option mapped onto a key, see `Override`). Every run saves its
+resolved config with `save_config`.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 import types
 import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,33 +27,142 @@ from coderl.errors import ConfigError
 T = TypeVar("T")
 
 
-def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] = ()) -> T:
-    """Build ``cls`` from defaults, then the YAML file at ``path``, then ``overrides``."""
-    data: dict[str, Any] = {}
-    where = "defaults"
-    if path is not None:
-        where = str(path)
+@dataclass(frozen=True)
+class Override:
+    """One ``key=value`` set on top of a config file; ``label`` is what the user typed (an
+    option such as ``--workers 0``, or ``--set judge.workers=0``), for error messages."""
+
+    key: str
+    value: Any
+    label: str
+
+    @classmethod
+    def parse(cls, text: str, label: str | None = None) -> Override:
+        """``key=value`` with a YAML value, as given to ``--set``."""
+        label = label or f"--set {text}"
+        key, sep, raw = text.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{label}: write key=value, e.g. --set sampling.n=10")
         try:
-            loaded = yaml.safe_load(Path(path).read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
+            value = yaml.safe_load(raw)
         except yaml.YAMLError as err:
-            raise ConfigError(f"{path}: not valid YAML: {err}") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of config keys")
-        data = loaded or {}
+            raise ConfigError(
+                f"{label}: {raw!r} is not a YAML value ({_yaml_problem(err)})"
+            ) from None
+        return cls(key.strip(), value, label)
+
+
+class MissingKeyError(ConfigError):
+    """A required key that no source gave (the CLI names the option that sets it)."""
+
+    def __init__(self, key: str, where: str) -> None:
+        super().__init__(f"{where}: missing required key {key!r}")
+        self.key = key
+
+
+def load_config(
+    cls: type[T], path: str | Path | None = None, overrides: Sequence[str | Override] = ()
+) -> T:
+    """Build ``cls`` from defaults, then the YAML file at ``path``, then ``overrides`` in order.
+
+    An error names its source: the override(s) (their ``label``) that made the config invalid,
+    else the file."""
+    data = _read_yaml(path) if path is not None else {}
+    where = str(path) if path is not None else "defaults"
+    parsed = [o if isinstance(o, Override) else Override.parse(o) for o in overrides]
+    try:
+        return _build_from(cls, data, parsed, where)
+    except MissingKeyError:
+        raise
+    except ConfigError:
+        culprit = _blame(cls, data, parsed, where)
+        if culprit is None:
+            raise
+        raise culprit from None
+
+
+def _build_from(cls: type[T], data: dict[str, Any], overrides: Sequence[Override], where: str) -> T:
+    merged = copy.deepcopy(data)
     for override in overrides:
-        key, sep, raw = override.partition("=")
-        if not sep:
-            raise ConfigError(f"override {override!r} must look like key=value")
-        _set_dotted(data, key.strip(), yaml.safe_load(raw))
-    return _build(cls, data, where, prefix="", base=None)
+        _set_dotted(merged, override.key, override.value, override.label)
+    return _build(cls, merged, where, prefix="", base=None)
+
+
+def _blame(
+    cls: type, data: dict[str, Any], overrides: Sequence[Override], where: str
+) -> ConfigError | None:
+    """The error, reported under the name of the override(s) at fault: those without which the
+    config builds. When no single override is (several are wrong, or the file is), the first
+    source whose addition breaks the config."""
+    blamed = []
+    for index, override in enumerate(overrides):
+        others = [*overrides[:index], *overrides[index + 1 :]]
+        try:
+            _build_from(cls, data, others, where)
+        except ConfigError:
+            continue
+        blamed.append(override.label)
+    if blamed:
+        try:
+            _build_from(cls, data, overrides, " and ".join(blamed))
+        except ConfigError as err:
+            return err
+    return _first_failing(cls, data, overrides, where)
+
+
+def _first_failing(
+    cls: type, data: dict[str, Any], overrides: Sequence[Override], where: str
+) -> ConfigError | None:
+    """The error of the first source whose addition makes the config invalid. The overrides
+    that give required keys come first (without them nothing builds), then the file, then the
+    other overrides in turn."""
+    required = {f.name for f in dataclasses.fields(cls) if _is_required(f)}
+    context = [o for o in overrides if o.key in required]
+    others = [o for o in overrides if o.key not in required]
+    steps = [({}, context[:n], context[n - 1].label) for n in range(1, len(context) + 1)]
+    steps.append((data, context, where))
+    steps += [(data, context + others[:n], others[n - 1].label) for n in range(1, len(others) + 1)]
+    for base, applied, source in steps:
+        try:
+            _build_from(cls, base, applied, source)
+        except MissingKeyError:
+            continue
+        except ConfigError as err:
+            return err
+    return None
+
+
+def _is_required(f: dataclasses.Field) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _read_yaml(path: str | Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder; give the YAML config file") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: not valid YAML ({_yaml_problem(err)})") from None
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of config keys")
+    return loaded or {}
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    return str(getattr(err, "problem", None) or err).splitlines()[0]
 
 
 def save_config(config: Any, path: str | Path) -> None:
     """Write the resolved config as YAML, next to a run's outputs."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
+    from coderl.files import write_atomic
+
+    write_atomic(path, yaml.safe_dump(config_to_dict(config), sort_keys=False))
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
@@ -75,13 +189,26 @@ def describe_config(cls: type, prefix: str = "", defaults: Any = None) -> str:
     return "\n".join(lines)
 
 
-def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+def key_default(cls: type, key: str) -> Any:
+    """The default value of the dotted ``key`` (``judge.limits.cpu_time_s``) of ``cls``."""
+    value: Any = None
+    for name in key.split("."):
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if name not in fields:
+            raise KeyError(f"{cls.__name__} has no key {name!r} (in {key!r})")
+        value = _field_default(fields[name], value)
+        cls = typing.get_type_hints(cls)[name]
+        value = None if value is dataclasses.MISSING and dataclasses.is_dataclass(cls) else value
+    return value
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any, label: str) -> None:
     head, _, rest = key.partition(".")
     if rest:
         section = data.setdefault(head, {})
         if not isinstance(section, dict):
-            raise ConfigError(f"override {key!r}: {head!r} is not a section")
-        _set_dotted(section, rest, value)
+            raise ConfigError(f"{label}: {head!r} is not a section")
+        _set_dotted(section, rest, value, label)
     else:
         data[head] = value
 
@@ -117,6 +244,16 @@ def _build(cls: type[T], data: dict[str, Any], where: str, prefix: str, base: An
             kwargs[name] = _build(hint, value, where, prefix=f"{prefix}{name}.", base=section)
         else:
             kwargs[name] = _coerce(value, hint, where, f"{prefix}{name}")
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in data
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and base is None
+    ]
+    if missing:
+        raise MissingKeyError(prefix + missing[0], where)
     try:
         return cls(**kwargs) if base is None else dataclasses.replace(base, **kwargs)
     except (TypeError, ValueError) as err:

@@ -91,4 +91,32 @@ def test_resuming_with_other_settings_is_refused(setup, capsys):
 def test_bad_sampling_values_are_one_line_errors(setup, capsys):
     model_dir, problems, out = setup
     assert generate(model_dir, problems, out, "--top-p", "0") == 2
-    assert "top_p" in capsys.readouterr().err
+    assert "argument --top-p: 0 is not" in capsys.readouterr().err
+    assert generate(model_dir, problems, out, "--top-p", "2") == 2
+    assert capsys.readouterr().err.startswith("coderl generate: error: --top-p 2.0: ")
+
+
+def test_evaluate_with_a_model_generates_resumes_and_records_it(setup, capsys):
+    model_dir, problems, _ = setup
+    out = problems.parent / "eval"
+    args = [
+        "evaluate",
+        "--model",
+        str(model_dir),
+        "--problems",
+        f"jsonl:{problems}",
+        "--out",
+        str(out),
+        *("--n", "2", "--temperature", "0.8", "--max-new-tokens", "5", "--k", "1,2"),
+        *("--n-at-k", "", "--workers", "1", "--no-progress"),
+    ]
+    assert main(args) == 0
+    assert "wrote 4 samples for 2 problems" in capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    assert report["samples"] == 4 and report["metrics"] == ["pass@1", "pass@2"]
+    assert report["provenance"]["model"] == str(model_dir)
+    assert report["provenance"]["sampling"]["n"] == 2
+    assert main(args) == 2  # the report exists
+    assert "report.json: exists; pass --overwrite" in capsys.readouterr().err
+    assert main([*args, "--overwrite"]) == 0  # the samples resume: nothing is sampled again
+    assert "wrote 0 samples for 2 problems (2 already complete)" in capsys.readouterr().out

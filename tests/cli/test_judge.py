@@ -55,14 +55,17 @@ def test_judge_writes_verdicts(tmp_path, capsys):
         ]
     )
     assert code == 0
-    verdicts = [json.loads(line)["verdict"] for line in out.read_text().splitlines()]
+    header, *records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert header["format"] == "coderl-judgements" and header["format_version"] == 1
+    assert header["provenance"]["samples"] == samples
+    verdicts = [record["verdict"] for record in records]
     assert verdicts == ["passed", "wrong_answer", "passed", "runtime_error"]
     assert "passed" in capsys.readouterr().out
 
 
 def test_evaluate_reports_pass_at_k_and_n_at_k(tmp_path, capsys):
     spec, samples = write_inputs(tmp_path)
-    out = tmp_path / "report.json"
+    out = tmp_path / "eval"
     code = main(
         [
             "evaluate",
@@ -82,10 +85,12 @@ def test_evaluate_reports_pass_at_k_and_n_at_k(tmp_path, capsys):
         ]
     )
     assert code == 0
-    report = json.loads(out.read_text())
+    report = json.loads((out / "report.json").read_text())
     text = json.dumps(report)
     assert '"pass@1"' in text and '"1@2"' in text
-    assert (tmp_path / "report.md").exists() and (tmp_path / "report.judgements.jsonl").exists()
+    assert report["provenance"]["problems"] == spec
+    for name in ("report.md", "judgements.jsonl", "example-judgements.jsonl"):
+        assert (out / name).is_file()
     printed = capsys.readouterr().out
     assert "| all | 2 | 50.00 | 100.00 |" in printed
 
@@ -106,4 +111,4 @@ def test_bad_k_is_a_clear_error(tmp_path, capsys):
         ]
     )
     assert code == 2
-    assert "--k 'one'" in capsys.readouterr().err
+    assert "argument --k: 'one'" in capsys.readouterr().err

@@ -21,7 +21,7 @@ def test_export_writes_a_folder_plain_transformers_loads(tmp_path):
     tiny.model.save_pretrained(source)
     tiny.tokenizer.save_pretrained(source)
     out = tmp_path / "exported"
-    assert main(["models", "export", str(source), str(out), "--dtype", "bfloat16"]) == 0
+    assert main(["models", "export", str(source), "--out", str(out), "--dtype", "bfloat16"]) == 0
     model = AutoModelForCausalLM.from_pretrained(out)
     assert model.dtype == torch.bfloat16
     assert (out / "tokenizer.json").is_file()
@@ -29,7 +29,7 @@ def test_export_writes_a_folder_plain_transformers_loads(tmp_path):
 
 def test_unknown_model_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert main(["models", "export", "no-such-model", str(tmp_path / "x")]) == 2
+    assert main(["models", "export", "no-such-model", "--out", str(tmp_path / "x")]) == 2
     assert "built-in name" in capsys.readouterr().err
 
 
@@ -38,10 +38,10 @@ def test_tiny_writes_a_folder_load_policy_and_transformers_load(tmp_path, capsys
 
     from coderl.models import load_policy
 
-    assert main(["models", "tiny", str(tmp_path / "causal")]) == 0
+    assert main(["models", "tiny", "--out", str(tmp_path / "causal")]) == 0
     assert "LlamaForCausalLM" in capsys.readouterr().out
     assert AutoModelForCausalLM.from_pretrained(tmp_path / "causal").config.model_type == "llama"
     assert not load_policy(str(tmp_path / "causal")).is_encoder_decoder
 
-    assert main(["models", "tiny", str(tmp_path / "t5"), "--seq2seq"]) == 0
+    assert main(["models", "tiny", "--out", str(tmp_path / "t5"), "--seq2seq"]) == 0
     assert AutoModelForSeq2SeqLM.from_pretrained(tmp_path / "t5").config.model_type == "t5"

@@ -128,6 +128,7 @@ def test_to_dict_is_stable_json() -> None:
     data = report.to_dict()
     assert list(data) == [
         "format_version",
+        "provenance",
         "problems",
         "scored_problems",
         "samples",
@@ -152,7 +153,8 @@ def test_to_dict_is_stable_json() -> None:
 def test_markdown_table() -> None:
     report = build_report(PROBLEMS, judgements(VERDICTS), ks=[1, 2])
     lines = report.to_markdown().splitlines()
-    assert lines[:6] == [
+    assert lines[0] == "# Evaluation: problems"
+    assert lines[2:8] == [
         "| difficulty | problems | pass@1 | pass@2 |",
         "|---|---:|---:|---:|",
         "| introductory | 2 | 12.50 | 25.00 |",
@@ -163,6 +165,10 @@ def test_markdown_table() -> None:
     text = "\n".join(lines)
     assert "Problems without samples (1): empty." in text
     assert "Problems whose samples all hit infra_error (1): broken." in text
+    assert "Judged samples: 19 (passed" in text
+    assert "The 3 infra_error samples (a fault of the judge, not of the program)" in text
+    assert "16 samples are scored" in text
+    assert "## Provenance" in text and "- coderl version:" in text
 
 
 def test_write_puts_json_and_markdown_side_by_side(tmp_path) -> None:

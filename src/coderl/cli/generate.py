@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from coderl.cli.options import (
+    DTYPES,
+    Flag,
+    add_config_arguments,
+    add_flags,
+    add_progress_argument,
+    load_command_config,
+    load_problem_list,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+)
+from coderl.errors import CoderlError
+from coderl.generation.config import SamplingConfig
 
 DESCRIPTION = """Sample programs from a model for a benchmark.
 
@@ -28,90 +44,154 @@ RESUME_KEYS = (
     "seed",
 )
 
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, help="built-in name, folder, .gguf or hub id")
-    parser.add_argument("--problems", required=True, help="problem spec, e.g. humaneval[0:20]")
-    parser.add_argument("--out", required=True, help="samples JSONL to append to")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    add_model_arguments(parser)
+Dtype = Literal["auto", "float32", "bfloat16", "float16"]  # = options.DTYPES (tested)
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """Prompt, device and sampling options (shared with `coderl evaluate --model`)."""
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How the model is run: prompt format, device, dtype."""
+
+    prompt_style: str | None = field(
+        default=None,
+        metadata=_help("prompt format (null: each benchmark's own; chat: the chat template)"),
+    )
+    device: str = field(default="cpu", metadata=_help("cpu, cuda, cuda:N or auto"))
+    dtype: Dtype = field(default="auto", metadata=_help("weights' dtype (auto: by device)"))
+
+    def __post_init__(self) -> None:
+        from coderl.problems.prompts import check_style
+
+        check_style(self.prompt_style, "generation.prompt_style", chat=True)
+
+
+@dataclass(frozen=True)
+class GenerateCommandConfig:
+    """What `coderl generate` samples, from which model, into which file."""
+
+    model: str = field(metadata=_help("built-in name, folder, .gguf or hub id"))
+    problems: str = field(metadata=_help("problem spec, e.g. humaneval[0:20]"))
+    out: str = field(metadata=_help("samples JSONL to append to (resumed)"))
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+
+
+SAMPLING_TYPES = {
+    "n": positive_int,
+    "temperature": positive_float,
+    "top_p": positive_float,
+    "top_k": nonnegative_int,
+    "max_new_tokens": positive_int,
+    "batch_size": positive_int,
+    "seed": int,
+}
+
+
+def model_flags() -> tuple[Flag, ...]:
+    """Prompt, device, dtype and one option per SamplingConfig field (shared with
+    `coderl evaluate --model`)."""
     from coderl.problems.prompts import PROMPT_STYLES
 
-    parser.add_argument(
-        "--prompt-style",
-        choices=(*PROMPT_STYLES, "chat"),
-        default=None,
-        help="prompt format (default: each benchmark's own; chat: the model's chat template)",
-    )
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
-    parser.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16")
-    _add_sampling_arguments(parser)
-
-
-def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
-    """One option per SamplingConfig field; defaults and help come from the dataclass."""
-    from coderl.generation.config import SamplingConfig
-
+    flags = [
+        Flag(
+            "--prompt-style",
+            "generation.prompt_style",
+            "prompt format (chat: the model's chat template)",
+            choices=(*PROMPT_STYLES, "chat"),
+            default_text="each benchmark's own",
+        ),
+        Flag("--device", "generation.device", "cpu, cuda, cuda:N or auto"),
+        Flag("--dtype", "generation.dtype", "weights' dtype (auto: by device)", choices=DTYPES),
+    ]
     for f in dataclasses.fields(SamplingConfig):
-        option = "--" + f.name.replace("_", "-")
-        help_text = f.metadata.get("help", "")
+        option, key, text = (
+            "--" + f.name.replace("_", "-"),
+            f"sampling.{f.name}",
+            f.metadata["help"],
+        )
         if f.name == "stop":
-            parser.add_argument(
-                option,
-                action="append",
-                default=None,
-                help=f"{help_text} (repeatable; default: Codex's stops for "
-                "humaneval-style prompts, none otherwise)",
+            flags.append(
+                Flag(
+                    option,
+                    key,
+                    f"{text} (repeatable)",
+                    action="append",
+                    default_text="Codex's stops for humaneval-style prompts, none otherwise",
+                )
             )
         elif f.type in ("bool", bool):
-            parser.add_argument(option, action="store_true", default=None, help=help_text)
+            flags.append(Flag(option, key, text, action="store_true"))
         else:
-            kind = {"int": int, "float": float}[str(f.type)]
-            parser.add_argument(option, type=kind, default=None, help=f"{help_text} ({f.default})")
+            flags.append(Flag(option, key, text, SAMPLING_TYPES[f.name]))
+    return tuple(flags)
+
+
+def command_flags() -> tuple[Flag, ...]:
+    return (
+        Flag("--model", "model", "built-in name, folder, .gguf or hub id", metavar="MODEL"),
+        Flag("--problems", "problems", "problem spec, e.g. humaneval[0:20]", metavar="SPEC"),
+        Flag("--out", "out", "samples JSONL to append to (resumed)", metavar="FILE"),
+        *model_flags(),
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_flags(parser, command_flags(), GenerateCommandConfig)
+    add_progress_argument(parser)
+    add_config_arguments(parser, GenerateCommandConfig)
 
 
 def run(args: argparse.Namespace) -> int:
-    from coderl.problems.loaders import load_problems
+    from coderl.files import check_output_file
 
-    generate_from_args(args, list(load_problems(args.problems)), Path(args.out))
+    config = load_command_config(GenerateCommandConfig, args, command_flags())
+    out = check_output_file(config.out, "--out", model_inputs(config.problems, config.model))
+    problems = load_problem_list(config.problems)
+    generate_into(config, problems, out, progress=not args.no_progress)
     return 0
 
 
-def generate_from_args(args: argparse.Namespace, problems: list, out: Path) -> None:
-    """Sample ``problems`` into ``out`` as the options say (resuming a partial file)."""
-    from coderl.generation.config import SamplingConfig
-    from coderl.generation.runner import default_stops, generate_samples
+def model_inputs(problems_spec: str | None, model: str | None) -> dict[str, str | None]:
+    """The input paths of a generating run, by the option that names them."""
+    from coderl.problems.spec import parse_spec
+
+    spec_path = parse_spec(problems_spec).path if problems_spec else None
+    model_path = model if model and Path(model).exists() else None
+    return {"--problems": spec_path, "--model": model_path}
+
+
+def sampling_config(config: Any, problems: list) -> SamplingConfig:
+    """The sampling settings, with the benchmark's default stops when none were given."""
+    from coderl.generation.runner import default_stops
+
+    if config.sampling.stop:
+        return config.sampling
+    stops = default_stops(problems, config.generation.prompt_style)
+    return dataclasses.replace(config.sampling, stop=tuple(stops))
+
+
+def generate_into(config: Any, problems: list, out: Path, *, progress: bool) -> None:
+    """Sample ``problems`` into ``out`` as ``config`` says (resuming a partial file); shared
+    by `generate` and `evaluate --model`."""
+    from coderl.generation.runner import generate_samples
     from coderl.models import load_policy
 
-    given = {
-        f.name: getattr(args, f.name)
-        for f in dataclasses.fields(SamplingConfig)
-        if getattr(args, f.name) is not None
-    }
-    given["stop"] = tuple(given.get("stop", default_stops(problems, args.prompt_style)))
-    config = SamplingConfig(**given)
+    sampling = sampling_config(config, problems)
+    gen = config.generation
     settings = {
-        "model": args.model,
-        "problems": args.problems,
-        "prompt_style": args.prompt_style,
-        "device": args.device,
-        "dtype": args.dtype,
-        **dataclasses.asdict(config),
+        "model": config.model,
+        "problems": config.problems,
+        **dataclasses.asdict(gen),
+        **dataclasses.asdict(sampling),
     }
     _check_resume(out, settings)
-    policy = load_policy(args.model, device=args.device, dtype=args.dtype)
+    policy = load_policy(config.model, device=gen.device, dtype=gen.dtype)
     _save_settings(out, settings)
     summary = generate_samples(
-        policy,
-        problems,
-        out,
-        config,
-        prompt_style=args.prompt_style,
-        progress=not args.no_progress,
+        policy, problems, out, sampling, prompt_style=gen.prompt_style, progress=progress
     )
     print(
         f"{summary.path}: wrote {summary.written} samples for {summary.problems} problems "
@@ -125,8 +205,6 @@ def _settings_path(out: Path) -> Path:
 
 def _check_resume(out: Path, settings: dict[str, Any]) -> None:
     import yaml
-
-    from coderl.errors import CoderlError
 
     saved_path = _settings_path(out)
     if not (out.exists() and saved_path.exists()):
@@ -144,6 +222,7 @@ def _check_resume(out: Path, settings: dict[str, Any]) -> None:
 def _save_settings(out: Path, settings: dict[str, Any]) -> None:
     import yaml
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from coderl.files import write_atomic
+
     plain = {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}
-    _settings_path(out).write_text(yaml.safe_dump(plain, sort_keys=False))
+    write_atomic(_settings_path(out), yaml.safe_dump(plain, sort_keys=False))

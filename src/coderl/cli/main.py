@@ -6,6 +6,8 @@ import argparse
 import importlib
 import sys
 
+from coderl.cli.options import EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Parser
+from coderl.cli.signals import Terminated, sigterm_as_interrupt
 from coderl.errors import CoderlError
 
 # (subcommand, module under coderl.cli, one-line help). A module defines
@@ -24,13 +26,13 @@ SUBCOMMANDS = [
 def build_parser() -> argparse.ArgumentParser:
     from coderl import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="coderl",
         description="Train and evaluate code LMs with reinforcement learning from execution "
         "feedback.",
     )
     parser.add_argument("--version", action="version", version=f"coderl {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name, help_text in SUBCOMMANDS:
         try:
             module = importlib.import_module(f"coderl.cli.{module_name}")
@@ -50,22 +52,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; exit codes (docs/cli.md): 0 done, 1 failed, 2 bad usage or input,
+    130 interrupted (SIGINT), 143 terminated (SIGTERM)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "_run", None):
-        parser.print_help()
-        return 0
     try:
-        return int(args._run(args) or 0)
+        if not (sys.argv[1:] if argv is None else argv):
+            parser.error(f"give a command: {', '.join(name for name, _, _ in SUBCOMMANDS)}")
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error (already printed)
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
+    try:
+        with sigterm_as_interrupt():
+            return int(args._run(args) or 0)
     except BrokenPipeError:  # e.g. `coderl problems ... | head`
         sys.stderr.close()
         return 0
+    except Terminated:
+        print(f"coderl {args.command}: terminated (SIGTERM)", file=sys.stderr)
+        return EXIT_SIGTERM
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print(f"coderl {args.command}: interrupted", file=sys.stderr)
+        return EXIT_SIGINT
     except CoderlError as err:
         print(f"coderl {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except OSError as err:  # the machine, not the input: a full disk, a vanished file
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"coderl {args.command}: failed: {where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from coderl.cli.options import add_progress_argument
 from coderl.config import describe_config
 from coderl.recipes.quickstart_config import FAST_PRESET, QuickstartConfig
 
@@ -44,18 +45,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fast", action="store_true", help=f"the {FAST_PRESET} preset: a few steps, for CI"
     )
+    add_progress_argument(parser)
     parser.epilog = "config keys (defaults are the tuned run):\n" + describe_config(
         QuickstartConfig
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from coderl.files import check_output_dir
     from coderl.recipes.quickstart import run_quickstart, summary
     from coderl.recipes.quickstart_config import load_quickstart_config
 
     config = load_quickstart_config(args.config, args.overrides, fast=args.fast)
     folder = Path(args.out or time.strftime("runs/quickstart-%Y%m%d-%H%M%S"))
-    times = run_quickstart(config, folder)
+    check_output_dir(folder, "--out", {"--config": args.config})  # an existing run resumes
+    times = run_quickstart(config, folder, progress=not args.no_progress)
     print()
     print(summary(folder, times))
     return 0

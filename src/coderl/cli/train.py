@@ -66,6 +66,7 @@ ALGORITHMS = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from coderl.cli.options import add_progress_argument
     from coderl.config import describe_config
 
     algorithms = parser.add_subparsers(dest="algorithm", metavar="ALGO", required=True)
@@ -92,20 +93,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             action="store_true",
             help="continue exactly from the newest checkpoint in output_dir",
         )
-        sub.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        add_progress_argument(sub)
         sub.set_defaults(_algorithm=algorithm)
 
 
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from coderl.config import load_config
+    from coderl.config import Override, load_config
+    from coderl.files import check_output_dir
 
     logging.basicConfig(format="%(message)s")
     logging.getLogger("coderl").setLevel(logging.INFO)
     algorithm: Algorithm = args._algorithm
-    overrides = [*algorithm.preset, *args.overrides]
-    config = load_config(algorithm.load("config"), args.config, overrides)
+    # `train rloo` is the RL config with algorithm=rloo: applied over the file, under --set
+    preset = [Override.parse(text, f"coderl train {algorithm.name}") for text in algorithm.preset]
+    config = load_config(algorithm.load("config"), args.config, [*preset, *args.overrides])
+    output_dir = getattr(config, "output_dir", None)
+    if output_dir is not None:  # before the model loads; resuming is the learner's check
+        check_output_dir(output_dir, "output_dir", {"--config": args.config})
     result = algorithm.load("train")(config, resume=args.resume, progress=not args.no_progress)
     print(result.summary())
     return 0

@@ -16,9 +16,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from coderl.errors import DataError
+from coderl.evaluation.provenance import Provenance
 from coderl.execution.judge import Judge
 from coderl.execution.types import Judgement, Submission, TestSelection
 from coderl.problems.types import Problem
+
+JUDGEMENTS_FORMAT = "coderl-judgements"
+JUDGEMENTS_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ def read_samples(path: str | Path) -> list[SampleRecord]:
     from coderl.problems.loaders.rows import read_jsonl
 
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give the samples JSONL file")
     if not path.is_file():
         raise DataError(f"samples file not found: {path}")
     records: list[SampleRecord] = []
@@ -48,7 +54,13 @@ def read_samples(path: str | Path) -> list[SampleRecord]:
             )
         problem_id = str(problem_id)
         index = row.get("sample_index")
-        index = next_index[problem_id] if index is None else int(index)
+        if index is None:
+            index = next_index[problem_id]
+        elif isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise DataError(
+                f"{where}: sample_index {index!r} is not a whole number >= 0 "
+                "(or leave it out: samples of a problem are then numbered in file order)"
+            )
         next_index[problem_id] = max(next_index[problem_id], index + 1)
         if (problem_id, index) in seen:
             raise DataError(f"{where}: sample {index} of {problem_id} appears twice")
@@ -92,35 +104,89 @@ def judge_with_progress(
     judge: Judge, submissions: Sequence[Submission], desc: str = "judge", progress: bool = True
 ) -> list[Judgement]:
     """Judge ``submissions`` as they finish, under a progress bar; in input order."""
-    from tqdm.auto import tqdm
+    from coderl.progress import progress_bar
 
     order = {(s.problem.id, s.sample_index): i for i, s in enumerate(submissions)}
     results: list[Judgement | None] = [None] * len(submissions)
-    with tqdm(total=len(submissions), desc=desc, unit="program", disable=not progress) as bar:
+    with progress_bar(total=len(submissions), desc=desc, unit="program", enabled=progress) as bar:
         for judgement in judge.stream(submissions):
             results[order[(judgement.problem_id, judgement.sample_index)]] = judgement
             bar.update(1)
     return [j for j in results if j is not None]
 
 
-def write_judgements(path: str | Path, judgements: Iterable[Judgement]) -> None:
-    """Write the stable judgements JSONL of DESIGN.md."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
+def write_judgements(
+    path: str | Path, judgements: Iterable[Judgement], provenance: Provenance | None = None
+) -> None:
+    """Write the stable judgements JSONL (docs/cli.md): a header record, then one judgement a
+    line; atomically, so an interrupted run leaves no half-written file."""
+    from coderl.files import open_atomic
+
+    header = {
+        "format": JUDGEMENTS_FORMAT,
+        "format_version": JUDGEMENTS_VERSION,
+        "provenance": (provenance or Provenance()).to_dict(),
+    }
+    with open_atomic(path) as out:
+        out.write(json.dumps(header) + "\n")
         for judgement in judgements:
             out.write(json.dumps(judgement.to_dict()) + "\n")
 
 
-def read_judgements(path: str | Path) -> Iterator[Judgement]:
+@dataclass(frozen=True)
+class JudgementsFile:
+    """A judgements file: its provenance (None for a file without header, as written before
+    format version 1) and its judgements in file order."""
+
+    provenance: Provenance | None
+    judgements: tuple[Judgement, ...]
+
+
+def read_judgements_file(path: str | Path) -> JudgementsFile:
+    """The header and judgements of ``path``; a bad line is an error naming the file and line."""
     path = Path(path)
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                try:
-                    yield Judgement.from_dict(json.loads(line))
-                except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-                    raise DataError(f"{path}:{number}: not a judgement record ({err})") from None
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give the judgements JSONL file")
+    if not path.is_file():
+        raise DataError(f"judgements file not found: {path}")
+    provenance = None
+    judgements = []
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            where = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8")
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not a JSON object")
+                if "format" in record:
+                    provenance = _header(record, where, first=not judgements)
+                    continue
+                judgements.append(Judgement.from_dict(record))
+            except UnicodeDecodeError:
+                raise DataError(f"{where}: not UTF-8 text") from None
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+                raise DataError(f"{where}: not a judgement record ({err})") from None
+    return JudgementsFile(provenance, tuple(judgements))
+
+
+def read_judgements(path: str | Path) -> Iterator[Judgement]:
+    """The judgements of ``path`` (its header, if any, is checked and skipped)."""
+    yield from read_judgements_file(path).judgements
+
+
+def _header(record: dict, where: str, first: bool) -> Provenance:
+    if record.get("format") != JUDGEMENTS_FORMAT or not first:
+        raise DataError(f"{where}: not a coderl judgements header (or not on the first line)")
+    version = record.get("format_version")
+    if version != JUDGEMENTS_VERSION:
+        raise DataError(
+            f"{where}: judgements format version {version!r}; this coderl reads version "
+            f"{JUDGEMENTS_VERSION} (upgrade coderl to read newer files)"
+        )
+    return Provenance.from_dict(record.get("provenance") or {})
 
 
 def verdict_summary(judgements: Iterable[Judgement]) -> dict[str, int]:

@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from coderl.evaluation import metrics
+from coderl.evaluation.provenance import Provenance
 from coderl.evaluation.samples import ProblemSamples, match_samples
 from coderl.execution.types import Judgement, Verdict
+from coderl.files import write_atomic
 from coderl.problems.types import Problem
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the provenance block
 ALL = "all"
 UNKNOWN_DIFFICULTY = "unknown"
 DIFFICULTY_ORDER = ("introductory", "interview", "competition", "easy", "medium", "hard")
@@ -55,11 +57,13 @@ class Report:
     problems_without_samples: tuple[str, ...]
     problems_only_infra_error: tuple[str, ...]
     dropped: dict[str, str]  # metric name -> why it is not reported
+    provenance: Provenance = field(default_factory=Provenance)
 
     def to_dict(self) -> dict[str, Any]:
         overall = self.rows[-1]
         return {
             "format_version": FORMAT_VERSION,
+            "provenance": self.provenance.to_dict(),
             "problems": self.num_problems,
             "scored_problems": overall.problems,
             "samples": self.num_samples,
@@ -80,7 +84,10 @@ class Report:
 
     def to_markdown(self) -> str:
         header = ["difficulty", "problems", *self.metrics]
+        title = self.provenance.problems or "problems"
         lines = [
+            f"# Evaluation: {title}",
+            "",
             "| " + " | ".join(header) + " |",
             "|---|" + "---:|" * (len(header) - 1),
         ]
@@ -96,10 +103,13 @@ class Report:
             )
             lines.append(f"{100 * self.confidence:g}% bootstrap intervals ({ALL}): {intervals}.")
         counts = ", ".join(f"{verdict} {count}" for verdict, count in self.verdicts.items())
-        lines.append(
-            f"Samples: {self.num_samples} ({counts}); infra_error samples are not counted as "
-            "samples or as failures."
-        )
+        lines.append(f"Judged samples: {self.num_samples} ({counts}).")
+        if self.infra_error_samples:
+            lines.append(
+                f"The {self.infra_error_samples} infra_error samples (a fault of the judge, not "
+                f"of the program) are left out of the scores: {self.rows[-1].samples} samples "
+                "are scored."
+            )
         for name, reason in self.dropped.items():
             lines.append(f"Not reported: {name}: {reason}.")
         for what, ids in (
@@ -108,6 +118,7 @@ class Report:
         ):
             if ids:
                 lines.append(f"{what} ({len(ids)}): {_listing(ids)}.")
+        lines += ["", "## Provenance", "", self.provenance.markdown()]
         return "\n".join(lines) + "\n"
 
     def write(self, path: str | Path) -> tuple[Path, Path]:
@@ -116,9 +127,8 @@ class Report:
         if json_path.suffix == ".md":
             raise ValueError(f"{json_path} is where the markdown goes; give the JSON path")
         markdown_path = json_path.with_suffix(".md")
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        markdown_path.write_text(self.to_markdown(), encoding="utf-8")
+        write_atomic(json_path, json.dumps(self.to_dict(), indent=2) + "\n")
+        write_atomic(markdown_path, self.to_markdown())
         return json_path, markdown_path
 
 
@@ -132,8 +142,10 @@ def build_report(
     confidence: float = 0.95,
     n_resamples: int = 1000,
     seed: int = 0,
+    provenance: Provenance | None = None,
 ) -> Report:
-    """pass@k for each k (and n@k for each (n, k) pair, given example-test judgements)."""
+    """pass@k for each k (and n@k for each (n, k) pair, given example-test judgements);
+    ``provenance`` records where the judgements came from (default: coderl version, date)."""
     if n_at_k and example_judgements is None:
         raise ValueError("n@k needs example_judgements (each sample judged on the example tests)")
     matched = match_samples(problems, judgements, example_judgements)
@@ -170,6 +182,7 @@ def build_report(
         problems_without_samples=tuple(s.problem.id for s in matched if not s.hidden),
         problems_only_infra_error=tuple(s.problem.id for s in matched if s.hidden and s.n == 0),
         dropped=dropped,
+        provenance=provenance or Provenance(),
     )
 
 

@@ -61,7 +61,7 @@ def generate_samples(
     progress: bool = True,
 ) -> GenerateSummary:
     """Append ``config.n`` samples per problem to the JSONL at ``path``."""
-    from tqdm.auto import tqdm
+    from coderl.progress import progress_bar as tqdm
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from coderl.models.loading import load_policy
 
-EXPORT_DTYPES = ("float32", "bfloat16")
+EXPORT_DTYPES = ("auto", "float32", "bfloat16", "float16")  # auto: float32
 
 
 def export_policy(name_or_path: str, out_dir: str | Path, *, dtype: str = "float32") -> Path:

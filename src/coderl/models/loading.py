@@ -84,6 +84,16 @@ def resolve_dtype(dtype: str, device: torch.device, for_training: bool) -> torch
     return DTYPES[dtype]
 
 
+def quiet_progress_bars() -> None:
+    """Turn off transformers' and the hub's own progress bars (weight loading, shard writing):
+    they would interleave with coderl's progress output, which says what a run is doing."""
+    import huggingface_hub.utils
+    import transformers.utils.logging
+
+    transformers.utils.logging.disable_progress_bar()
+    huggingface_hub.utils.disable_progress_bars()
+
+
 def load_policy(
     name_or_path: str, *, device: str = "cpu", dtype: str = "auto", for_training: bool = False
 ) -> Policy:
@@ -97,6 +107,7 @@ def load_policy(
     """
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
+    quiet_progress_bars()
     source = resolve_source(name_or_path)
     torch_device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, torch_device, for_training)

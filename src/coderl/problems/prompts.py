@@ -85,6 +85,14 @@ def default_style(problem: Problem) -> str:
     return "humaneval" if problem.code_prefix else "apps"
 
 
+def check_style(style: str | None, key: str = "prompt_style", chat: bool = False) -> None:
+    """A `ValueError` naming ``key`` and the valid styles when ``style`` is not one (None,
+    each problem's own style, is valid): configs check it before any model loads."""
+    valid = sorted(PROMPT_STYLES) + (["chat"] if chat else [])
+    if style is not None and style not in valid:
+        raise ValueError(f"{key} = {style!r} is not a prompt style; use one of {', '.join(valid)}")
+
+
 def build_prompt(problem: Problem, style: str | None = None) -> str:
     """The prompt for ``problem`` in ``style`` (default: the one its source calls for)."""
     name = default_style(problem) if style is None else style

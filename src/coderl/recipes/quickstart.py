@@ -27,12 +27,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tqdm.auto import tqdm
-
 from coderl.config import save_config
 from coderl.errors import DataError
 from coderl.problems import ProblemSet, load_problems
 from coderl.problems.prompts import build_prompt
+from coderl.progress import progress_bar as tqdm
 from coderl.recipes.pipeline import RunContext, Stage, StageTime, run_pipeline
 from coderl.recipes.quickstart_config import QuickstartConfig
 

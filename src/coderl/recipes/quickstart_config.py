@@ -190,6 +190,9 @@ class QuickstartConfig:
     report: ReportConfig = field(default_factory=ReportConfig)
 
     def __post_init__(self) -> None:
+        from coderl.problems.prompts import check_style
+
+        check_style(self.prompt_style)
         too_big = [k for k in self.report.ks if not 1 <= k <= self.sample.n]
         if too_big:
             raise ConfigError(

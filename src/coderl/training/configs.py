@@ -142,6 +142,9 @@ class SFTConfig:
             raise ConfigError("model is empty: set model: NAME_OR_PATH in the config")
         if not self.problems:
             raise ConfigError("problems is empty: set problems: SPEC, e.g. mbpp:PATH@train")
+        from coderl.problems.prompts import check_style
+
+        check_style(self.prompt_style)
         if self.batch_size < 1:
             raise ConfigError(f"batch_size = {self.batch_size}: use 1 or more")
         if self.max_steps is None and self.epochs is None:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import torch
-from tqdm.auto import tqdm
 
 from coderl.config import save_config
 from coderl.errors import DataError
@@ -28,6 +27,7 @@ from coderl.models import load_policy
 from coderl.models.loading import resolve_device
 from coderl.models.policy import Policy
 from coderl.problems import Problem, load_problems
+from coderl.progress import progress_bar as tqdm
 from coderl.rewards import build_reward
 from coderl.training.checkpoint import load_train_state, save_checkpoint, starting_checkpoint
 from coderl.training.collect import CollectStats, RolloutCollector

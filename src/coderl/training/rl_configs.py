@@ -205,6 +205,9 @@ class GRPOConfig:
             raise ConfigError("model is empty: set model: NAME_OR_PATH (an SFT checkpoint)")
         if not self.problems:
             raise ConfigError("problems is empty: set problems: SPEC, e.g. synthetic@train")
+        from coderl.problems.prompts import check_style
+
+        check_style(self.prompt_style, chat=True)
         if self.algorithm not in ALGORITHMS:
             raise ConfigError(f"algorithm = {self.algorithm!r}: valid: {', '.join(ALGORITHMS)}")
         for name in ("max_steps", "epochs_per_step", "minibatches", "micro_batch_size"):

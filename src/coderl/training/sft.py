@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from coderl.config import save_config
 from coderl.errors import DataError
 from coderl.models import load_policy
 from coderl.models.loading import resolve_device
 from coderl.problems import load_problems
+from coderl.progress import progress_bar as tqdm
 from coderl.training.checkpoint import (
     TrainState,
     load_train_state,

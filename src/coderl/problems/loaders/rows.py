@@ -39,12 +39,18 @@ def read_rows(path: Path) -> Iterator[Row]:
 
 def read_jsonl(path: Path) -> Iterator[Row]:
     """Rows of a JSONL file (gzipped when its name ends in ``.gz``); blank lines are ignored."""
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give the JSONL file")
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
+    with opener(path, "rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            where = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise DataError(f"{where}: not UTF-8 text (byte {err.start + 1})") from None
             if not line.strip():
                 continue
-            where = f"{path}:{number}"
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as err:
