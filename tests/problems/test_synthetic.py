@@ -22,12 +22,18 @@ from typing import Any
 
 import pytest
 
-from coderl.problems.synthetic import DEFAULT_SIZES, SyntheticConfig, generate
+from coderl.problems.synthetic import DEFAULT_SIZES, SyntheticConfig, generate, split_of
 from coderl.problems.synthetic.families import FAMILIES
 from coderl.problems.types import Problem, TestCase
 
 DIFFICULTIES = {"easy", "medium", "hard"}
 STEP_LINE = ("n = ", "xs = ", "s = ")  # one step of a chain, or one update in a repeat loop
+# SHA-256 of the default test splits (seeds 0 and 1) as generated before the validation split
+# existed: adding a split must not change a single test problem.
+TEST_SPLIT_DIGESTS = {
+    0: "5491f0b7ed83dc979ad75cad02d1063c696f390bdd45b2432ffc8e95b9fae25e",
+    1: "8c2ecb79464a359da44b8a8618e67a536a42941b97f51475419b142068553bc6",
+}
 
 
 @pytest.fixture(scope="module")
@@ -170,13 +176,39 @@ def test_every_step_of_a_solution_matters(splits):
             assert not all(passes(mutant, p, t) for t in (*p.example_tests, *p.tests)), (p.id, i)
 
 
-def test_test_combinations_never_occur_in_train(splits):
-    train = {body(p) for p in splits["train"]}
-    test = {body(p) for p in splits["test"]}
-    assert len(test) > 150 and not train & test
-    # The partition does not depend on the seed either.
+@pytest.mark.parametrize("seed", [0, 1])
+def test_combinations_of_the_three_splits_are_disjoint(seed, splits):
+    by_split = (
+        splits
+        if seed == 0
+        else {split: generate(split, SyntheticConfig(seed=seed)) for split in DEFAULT_SIZES}
+    )
+    bodies = {split: {body(p) for p in problems} for split, problems in by_split.items()}
+    assert len(bodies["test"]) > 150 and len(bodies["validation"]) > 150
+    assert not bodies["train"] & bodies["test"]
+    assert not bodies["train"] & bodies["validation"]
+    assert not bodies["validation"] & bodies["test"]
+    for split, problems in by_split.items():
+        assert {split_of(body(p)) for p in problems} == {split}
+
+
+def test_the_partition_does_not_depend_on_the_seed(splits):
+    held_out = {body(p) for split in ("validation", "test") for p in splits[split]}
     other_train = {body(p) for p in generate("train", SyntheticConfig(seed=7, n=500))}
-    assert not other_train & test
+    assert not other_train & held_out
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_test_split_is_the_one_from_before_validation_existed(seed, splits):
+    problems = splits["test"] if seed == 0 else generate("test", SyntheticConfig(seed=seed))
+    assert digest(problems) == TEST_SPLIT_DIGESTS[seed]
+
+
+def test_validation_is_deterministic_and_seeded(splits):
+    again = generate("validation", SyntheticConfig(n=80))
+    assert again == splits["validation"][:80]
+    other = generate("validation", SyntheticConfig(seed=1, n=80))
+    assert sum(a.to_dict() != b.to_dict() for a, b in zip(again, other)) > 70
 
 
 def test_body_normalisation_agrees_between_call_and_stdio(splits):

@@ -35,8 +35,16 @@ def test_load_gives_the_split_with_its_default_size_and_test_by_default():
 
 
 def test_unknown_split_lists_the_valid_ones():
-    with pytest.raises(DataError, match="train, test"):
+    with pytest.raises(DataError, match="train, validation, test"):
         load(None, "valid")
+
+
+def test_validation_split_through_the_registry():
+    default = load_problems("synthetic@validation")
+    assert len(default) == 200 and {p.split for p in default} == {"validation"}
+    seeded = load_problems("synthetic:seed=3,n=20@validation")
+    assert seeded.problems == generate("validation", SyntheticConfig(seed=3, n=20))
+    assert seeded.problems[0].id == "synthetic/validation/0000"
 
 
 def test_slices_through_the_registry_are_stable():

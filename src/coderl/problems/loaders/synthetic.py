@@ -2,9 +2,10 @@
 
 Spec: ``synthetic[:OPTIONS][@SPLIT][[START:END]]`` where OPTIONS are comma-separated
 ``key=value`` pairs: ``seed`` (int, default 0), ``n`` (problems in the split; default 2000 for
-train, 200 for test) and ``stdio`` (fraction of stdin/stdout problems, default 0.25). SPLIT is
-``train`` or ``test`` (the default: evaluating never touches training problems by accident).
-E.g. ``synthetic@train[0:500]``, ``synthetic:seed=1,n=5000@train``. See docs/testbed.md.
+train, 200 for validation and test) and ``stdio`` (fraction of stdin/stdout problems, default
+0.25). SPLIT is ``train``, ``validation`` (for tuning) or ``test`` (for reporting; the default:
+evaluating never touches training problems by accident). E.g. ``synthetic@train[0:500]``,
+``synthetic:seed=1,n=5000@train``, ``synthetic:seed=1@validation``. See docs/testbed.md.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from coderl.problems.synthetic.generator import (
     SyntheticConfig,
     generate,
     is_test_combination,
+    split_of,
 )
 
-__all__ = ["DEFAULT_SIZES", "SyntheticConfig", "generate", "is_test_combination"]
+__all__ = ["DEFAULT_SIZES", "SyntheticConfig", "generate", "is_test_combination", "split_of"]
