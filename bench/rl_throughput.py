@@ -187,11 +187,10 @@ class CoderlRun:
         prompts = [
             PROMPTS[(step * self.args.prompts + i) % len(PROMPTS)] for i in range(self.args.prompts)
         ]
-        prompt_ids = self.sampler.encode(prompts)
         groups = self.sampler.sample(prompts, seed=step)
         samples = [
             RolloutSample(
-                prompt_token_ids=tuple(prompt_ids[i]),
+                prompt_token_ids=s.prompt_token_ids,
                 token_ids=s.token_ids,
                 logprobs=s.logprobs,
                 finished=s.finished,

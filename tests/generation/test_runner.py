@@ -56,3 +56,20 @@ def test_default_stops_follow_the_prompt_style():
     assert "\ndef " in default_stops([humaneval], None)
     assert default_stops([humaneval], "chat") == ()
     assert default_stops([humaneval, PROBLEMS[0]], None) == ()
+
+
+def test_problems_with_the_same_prompt_get_different_samples_also_when_resumed(tmp_path):
+    policy = build_tiny_causal()
+    twins = [
+        Problem(id=f"twin{i}", source="apps", statement="Print 7.", tests=PROBLEMS[0].tests)
+        for i in range(3)
+    ]
+    config = SamplingConfig(n=2, max_new_tokens=8, batch_size=2, seed=5)  # one problem a call
+    path = tmp_path / "samples.jsonl"
+    generate_samples(policy, twins, path, config, progress=False)
+    records = read(path)
+    assert len({r["completion"] for r in records}) == 6
+    # lose twin2 entirely: it is redrawn as the third copy, not as the first
+    path.write_text("".join(json.dumps(r) + "\n" for r in records if r["problem_id"] != "twin2"))
+    generate_samples(policy, twins, path, config, progress=False)
+    assert read(path) == records

@@ -141,3 +141,40 @@ def test_config_rejects_unworkable_values(field, value, message):
 
     with pytest.raises(ConfigError, match=message):
         SamplingConfig(**{field: value})
+
+
+def test_copies_of_a_prompt_get_different_samples(causal):
+    config = dataclasses.replace(SAMPLED, n=1, stop=(), batch_size=8)
+    copies = Sampler(causal, config).sample([PROMPTS[0]] * 8)
+    assert len({group[0].token_ids for group in copies}) == 8
+    # the first copy is what the prompt gets alone; copy m is occurrence m
+    alone = Sampler(causal, config).sample([PROMPTS[0]])
+    assert copies[0][0].token_ids == alone[0][0].token_ids  # logprobs: up to batch-shape rounding
+    fifth = Sampler(causal, config).sample([PROMPTS[0]], occurrences=[5])[0][0]
+    assert fifth.token_ids == copies[5][0].token_ids
+    with pytest.raises(ValueError, match="occurrences"):
+        Sampler(causal, config).sample(PROMPTS, occurrences=[0])
+
+
+def test_n_samples_of_repeated_prompts_all_differ_whatever_the_batch_size(causal):
+    prompts = [PROMPTS[1], PROMPTS[0], PROMPTS[1]]
+    results = {
+        batch_size: Sampler(
+            causal, dataclasses.replace(SAMPLED, n=4, batch_size=batch_size)
+        ).sample(prompts)
+        for batch_size in (1, 3, 16)
+    }
+    base = results[16]
+    assert len({s.token_ids for i in (0, 2) for s in base[i]}) == 8
+    for other in (results[1], results[3]):
+        assert [[s.token_ids for s in g] for g in other] == [[s.token_ids for s in g] for g in base]
+
+
+def test_samples_carry_the_prompt_ids_the_model_saw(causal, seq2seq):
+    for policy in (causal, seq2seq):
+        results = Sampler(policy, SAMPLED).sample(PROMPTS)
+        for prompt, samples in zip(PROMPTS, results):
+            ids = tuple(policy.tokenizer(prompt).input_ids)
+            assert all(s.prompt_token_ids == ids for s in samples)
+    empty = Sampler(causal, dataclasses.replace(SAMPLED, greedy=True)).sample([""])[0]
+    assert all(s.prompt_token_ids == (causal.tokenizer.bos_token_id,) for s in empty)

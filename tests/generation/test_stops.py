@@ -15,3 +15,13 @@ def test_checker_finds_stops_across_token_boundaries():
     assert checker.find(ids) == text.index("\nprint(")
     assert checker.find(ids[:-3]) is None
     assert StopChecker(tokenizer, ()).find(ids) is None
+
+
+def test_find_many_agrees_with_find():
+    tokenizer = train_code_tokenizer()
+    texts = ["x = 1\ndef g():", "return a\n\n\nprint(2)", "", "no stop here", "\ndef "]
+    checker = StopChecker(tokenizer, ("\ndef ", "\n\n"))
+    sequences = [tokenizer(t).input_ids for t in texts]
+    expected = [checker.find(ids) for ids in sequences]
+    assert checker.find_many(sequences) == expected
+    assert expected[0] == 5 and expected[3] is None

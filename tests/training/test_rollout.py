@@ -25,10 +25,9 @@ PROMPTS = ["def add(a, b):\n", "Write a function double.", "x"]
 
 def _rollout_from_sampler(policy, config: SamplingConfig):
     sampler = Sampler(policy, config)
-    prompt_ids = sampler.encode(PROMPTS)
     samples = [
         RolloutSample(
-            prompt_token_ids=tuple(prompt_ids[i]),
+            prompt_token_ids=s.prompt_token_ids,
             token_ids=s.token_ids,
             logprobs=s.logprobs,
             finished=s.finished,

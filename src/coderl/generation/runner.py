@@ -3,7 +3,9 @@
 Resuming: problems whose ``n`` sample indices are all in the file are skipped. A problem
 with some indices missing (a run stopped while writing it) is sampled again whole and only
 its missing indices are written; since a sample depends only on (model, prompt, seed,
-index), these are the samples an uninterrupted run would have written.
+index, occurrence), these are the samples an uninterrupted run would have written. (Problems
+with the same prompt are numbered over the whole problem list, so they get different samples
+however the problems are grouped or resumed.)
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coderl.generation.config import SamplingConfig
-from coderl.generation.sampler import Sampler
+from coderl.generation.sampler import Sampler, occurrence_counts
 from coderl.generation.samples_file import done_indices, sample_record
 from coderl.models.policy import Policy
 from coderl.problems.types import Problem
@@ -68,6 +70,9 @@ def generate_samples(
     problems = list(problems)
     done = done_indices(path)
     wanted = set(range(config.n))
+    prompts = build_prompts(policy, problems, prompt_style)
+    occurrence = dict(zip((p.id for p in problems), occurrence_counts(prompts)))
+    prompt_of = dict(zip((p.id for p in problems), prompts))
     todo = [p for p in problems if not wanted <= done.get(p.id, set())]
     sampler = Sampler(policy, config)
     per_call = max(1, config.batch_size // (1 if config.greedy else config.n))
@@ -78,7 +83,9 @@ def generate_samples(
     ):
         for start in range(0, len(todo), per_call):
             group = todo[start : start + per_call]
-            samples = sampler.sample(build_prompts(policy, group, prompt_style))
+            samples = sampler.sample(
+                [prompt_of[p.id] for p in group], occurrences=[occurrence[p.id] for p in group]
+            )
             for problem, problem_samples in zip(group, samples):
                 for sample in problem_samples:
                     if sample.sample_index in done.get(problem.id, ()):

@@ -8,9 +8,12 @@ Semantics (see docs/models.md):
   a stop string (the policy's last action); ``text`` is their decoded text (special tokens
   dropped) cut where the earliest stop string starts. A stop string that ends inside a token
   therefore keeps that whole token in ``token_ids``, and ``text`` ends before the stop.
-- A sample depends only on (model, prompt, seed, sample index): not on global RNG state, batch
-  size or the other prompts of the call (up to floating-point differences between batch
-  shapes). Greedy samples are decoded once per prompt and repeated n times.
+- A sample depends only on (model, prompt, seed, sample index, occurrence): not on global RNG
+  state, batch size or the other prompts of the call (up to floating-point differences between
+  batch shapes). The occurrence of a prompt is, by default, how many earlier prompts of the
+  call have the same text, so copies of one prompt (an RL group) get different samples, and the
+  first copy gets what it would get alone. Greedy samples are decoded once per prompt and
+  repeated n times.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import torch
 
 from coderl.generation.config import SamplingConfig
 from coderl.generation.decoding import make_decoder
 from coderl.generation.processing import processed_logprobs, sample_from_logprobs
-from coderl.generation.seeding import stream_key, uniform
+from coderl.generation.seeding import stream_key, uniforms
 from coderl.generation.stops import StopChecker, decode
 from coderl.models.policy import Policy
 
@@ -31,7 +35,9 @@ from coderl.models.policy import Policy
 @dataclass(frozen=True)
 class Sample:
     """One completion of prompt ``prompt_index``: T generated tokens, their log-probs (T,),
-    and ``finished`` when it ended by eos or a stop string (not by ``max_new_tokens``)."""
+    and ``finished`` when it ended by eos or a stop string (not by ``max_new_tokens``).
+    ``prompt_token_ids`` are the prompt's ids as the model saw them (the encoder's input for an
+    encoder-decoder), so a learner can rebuild the exact input without tokenising again."""
 
     text: str
     token_ids: tuple[int, ...]
@@ -39,6 +45,7 @@ class Sample:
     finished: bool
     prompt_index: int
     sample_index: int = 0
+    prompt_token_ids: tuple[int, ...] = ()
 
 
 @dataclass
@@ -63,19 +70,36 @@ class Sampler:
         self.eos_ids = _eos_ids(policy)
         self.stops = StopChecker(policy.tokenizer, config.stop)
 
-    def sample(self, prompts: Sequence[str], *, seed: int | None = None) -> list[list[Sample]]:
+    def sample(
+        self,
+        prompts: Sequence[str],
+        *,
+        seed: int | None = None,
+        occurrences: Sequence[int] | None = None,
+    ) -> list[list[Sample]]:
         """``n`` samples for each prompt, ``result[i][j]`` being sample j of prompt i.
 
         ``seed`` overrides ``config.seed`` for this call (e.g. the RL step, so that each step
-        draws fresh samples of the same prompts).
+        draws fresh samples of the same prompts). ``occurrences[i]`` numbers the copies of one
+        prompt text; the default, `occurrence_counts(prompts)`, counts earlier copies in this
+        call. Pass it to keep streams stable when copies are split across calls.
         """
         seed = self.config.seed if seed is None else seed
-        encoded = self.encode(prompts)
+        if occurrences is None:
+            occurrences = occurrence_counts(prompts)
+        elif len(occurrences) != len(prompts):
+            raise ValueError(f"{len(occurrences)} occurrences for {len(prompts)} prompts")
+        encoded = self._encode(prompts)
+        # Copies of one prompt share its prefill: each row points at the first copy.
+        first = {text: i for i, text in reversed(list(enumerate(prompts)))}
+        source = [first[text] for text in prompts]
         per_prompt = 1 if self.config.greedy else self.config.n
         # Longest prompts first: less padding per batch, and memory errors show up at once.
         order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
         rows = [
-            _Row(i, j, stream_key(seed, prompts[i], j)) for i in order for j in range(per_prompt)
+            _Row(i, j, stream_key(seed, prompts[i], j, occurrences[i]))
+            for i in order
+            for j in range(per_prompt)
         ]
         model = self.policy.model
         was_training = model.training
@@ -83,20 +107,19 @@ class Sampler:
         try:
             with torch.inference_mode():
                 for start in range(0, len(rows), self.config.batch_size):
-                    self._decode(rows[start : start + self.config.batch_size], encoded)
+                    self._decode(rows[start : start + self.config.batch_size], encoded, source)
         finally:
             model.train(was_training)
         results: list[list[Sample]] = [[] for _ in prompts]
         for row in rows:
-            sample = self._to_sample(row)
+            sample = self._to_sample(row, encoded[row.prompt_index])
             copies = self.config.n if self.config.greedy else 1
             results[row.prompt_index].extend(
                 replace(sample, sample_index=row.sample_index + c) for c in range(copies)
             )
         return results
 
-    def encode(self, prompts: Sequence[str]) -> list[list[int]]:
-        """The token ids each prompt is sampled from (a bos for an empty causal prompt)."""
+    def _encode(self, prompts: Sequence[str]) -> list[list[int]]:
         tokenizer = self.policy.tokenizer
         encoded = [list(ids) for ids in tokenizer(list(prompts)).input_ids] if prompts else []
         for i, ids in enumerate(encoded):
@@ -106,16 +129,24 @@ class Sampler:
                 ids.append(tokenizer.bos_token_id)
         return encoded
 
-    def _decode(self, rows: list[_Row], encoded: list[list[int]]) -> None:
-        """Generate until every row of this batch has finished or hit max_new_tokens."""
+    def _decode(self, rows: list[_Row], encoded: list[list[int]], source: list[int]) -> None:
+        """Generate until every row of this batch has finished or hit max_new_tokens.
+
+        Finished rows stay in the model's batch (their draws are ignored) until a quarter of
+        the batch has finished: dropping rows copies the whole KV cache, and doing it for every
+        row that finishes costs more than computing a few idle rows.
+        """
         config = self.config
-        distinct = list(dict.fromkeys(row.prompt_index for row in rows))
+        distinct = list(dict.fromkeys(source[row.prompt_index] for row in rows))
         slot = {prompt_index: u for u, prompt_index in enumerate(distinct)}
         decoder = make_decoder(self.policy)
         logits = decoder.start(
-            [encoded[i] for i in distinct], torch.tensor([slot[r.prompt_index] for r in rows])
+            [encoded[i] for i in distinct],
+            torch.tensor([slot[source[row.prompt_index]] for row in rows]),
         )
-        active = list(rows)
+        batch = list(rows)  # the row at each position of the model's batch
+        keys = np.array([row.key for row in batch], dtype=np.uint64)
+        live = len(batch)
         for step in range(config.max_new_tokens):
             if config.greedy:
                 logprobs = logits.float().log_softmax(dim=-1)
@@ -124,32 +155,38 @@ class Sampler:
                 logprobs = processed_logprobs(
                     logits, config.temperature, config.top_k, config.top_p
                 )
-                uniforms = torch.tensor([uniform(row.key, step) for row in active])
-                tokens = sample_from_logprobs(logprobs, uniforms)
+                tokens = sample_from_logprobs(logprobs, torch.from_numpy(uniforms(keys, step)))
             chosen = logprobs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
-            running = []
-            for position, (row, token, logprob) in enumerate(
-                zip(active, tokens.tolist(), chosen.tolist())
-            ):
+            checked = []
+            for row, token, logprob in zip(batch, tokens.tolist(), chosen.tolist()):
+                if row.finished:
+                    continue
                 row.token_ids.append(token)
                 row.logprobs.append(logprob)
                 if token in self.eos_ids:
                     row.finished = True
+                    live -= 1
                 else:
-                    row.stop_at = self.stops.find(row.token_ids)
-                    row.finished = row.stop_at is not None
-                if not row.finished:
-                    running.append(position)
-            if not running or step == config.max_new_tokens - 1:
+                    checked.append(row)
+            if self.stops.stops:
+                for row, stop_at in zip(
+                    checked, self.stops.find_many([r.token_ids for r in checked])
+                ):
+                    if stop_at is not None:
+                        row.stop_at, row.finished = stop_at, True
+                        live -= 1
+            if not live or step == config.max_new_tokens - 1:
                 return
-            if len(running) < len(active):
+            if 4 * (len(batch) - live) >= len(batch):
+                running = [p for p, row in enumerate(batch) if not row.finished]
                 keep = torch.tensor(running)
                 decoder.keep(keep)
                 tokens = tokens[keep.to(tokens.device)]
-                active = [active[p] for p in running]
+                keys = keys[running]
+                batch = [batch[p] for p in running]
             logits = decoder.step(tokens)
 
-    def _to_sample(self, row: _Row) -> Sample:
+    def _to_sample(self, row: _Row, prompt_ids: list[int]) -> Sample:
         text = decode(self.policy.tokenizer, row.token_ids)
         if row.stop_at is not None:
             text = text[: row.stop_at]
@@ -160,7 +197,19 @@ class Sampler:
             finished=row.finished,
             prompt_index=row.prompt_index,
             sample_index=row.sample_index,
+            prompt_token_ids=tuple(prompt_ids),
         )
+
+
+def occurrence_counts(prompts: Sequence[str]) -> list[int]:
+    """For each prompt, how many earlier prompts have the same text: ``["a", "b", "a"]`` ->
+    ``[0, 0, 1]``."""
+    seen: dict[str, int] = {}
+    counts = []
+    for text in prompts:
+        counts.append(seen.get(text, 0))
+        seen[text] = counts[-1] + 1
+    return counts
 
 
 def _eos_ids(policy: Policy) -> frozenset[int]:

@@ -34,6 +34,22 @@ class StopChecker:
             return None
         return first_stop(decode(self.tokenizer, token_ids), self.stops)
 
+    def find_many(self, sequences: Sequence[Sequence[int]]) -> list[int | None]:
+        """`find` for each sequence, with one tokenizer call for all the tails."""
+        if not self.stops or not sequences:
+            return [None] * len(sequences)
+        tails = self.tokenizer.batch_decode(
+            [list(ids[-self.window :]) for ids in sequences],
+            skip_special_tokens=True,
+            clean_up_tokenization_spaces=False,
+        )
+        return [
+            first_stop(decode(self.tokenizer, ids), self.stops)
+            if any(stop in tail for stop in self.stops)
+            else None
+            for ids, tail in zip(sequences, tails)
+        ]
+
 
 def first_stop(text: str, stops: Sequence[str]) -> int | None:
     """Index of the earliest occurrence of any of ``stops`` in ``text``, or None."""

@@ -88,7 +88,6 @@ class RolloutCollector:
         ``seed``; None when no sample was decided."""
         problems = list(problems)
         prompts = build_prompts(self.policy, problems, self.prompt_style)
-        prompt_ids = self.sampler.encode(prompts)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="judge") as pool:
             pending: list[tuple[int, Future[list[_Judged]]]] = []
             baselines: list[Future[list[_Judged]]] = []
@@ -104,7 +103,7 @@ class RolloutCollector:
                 judged = [(start, future.result()) for start, future in pending]
                 greedy_judged = [item for future in baselines for item in future.result()]
         with timers("reward"):
-            return self._assemble(problems, prompt_ids, judged, greedy_judged)
+            return self._assemble(judged, greedy_judged)
 
     def _judge(self, problems: Sequence[Problem], samples: list[list[Sample]]) -> list[_Judged]:
         items = [
@@ -127,8 +126,6 @@ class RolloutCollector:
 
     def _assemble(
         self,
-        problems: list[Problem],
-        prompt_ids: list[list[int]],
         judged: list[tuple[int, list[_Judged]]],
         greedy_judged: list[_Judged],
     ) -> tuple[Rollout | None, CollectStats]:
@@ -154,7 +151,7 @@ class RolloutCollector:
                     continue
                 decided.append(
                     RolloutSample(
-                        prompt_token_ids=tuple(prompt_ids[group]),
+                        prompt_token_ids=sample.prompt_token_ids,
                         token_ids=sample.token_ids,
                         logprobs=sample.logprobs,
                         finished=sample.finished,
