@@ -24,6 +24,7 @@ FILES = [
     "config.yaml",
     "stages.json",
     "problems/train.jsonl",
+    "problems/rl.jsonl",
     "problems/validation.jsonl",
     "problems/test.jsonl",
     "model/config.json",

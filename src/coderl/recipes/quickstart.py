@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 Context = RunContext[QuickstartConfig]
 
 TRAIN_PROBLEMS = "problems/train.jsonl"
+RL_PROBLEMS = "problems/rl.jsonl"
 VALIDATION_PROBLEMS = "problems/validation.jsonl"
 TEST_PROBLEMS = "problems/test.jsonl"
 MODEL_DIR = "model"
@@ -92,6 +93,7 @@ def build_testbed(ctx: Context) -> None:
     testbed = ctx.config.testbed
     specs = {
         TRAIN_PROBLEMS: testbed.train,
+        RL_PROBLEMS: testbed.rl or testbed.train,
         VALIDATION_PROBLEMS: testbed.validation,
         TEST_PROBLEMS: testbed.test,
     }
@@ -203,7 +205,7 @@ def rl_config(ctx: Context):
     cfg = ctx.config.rl
     return GRPOConfig(
         model=str(final_checkpoint(ctx, "sft").resolve()),
-        problems=f"jsonl:{(ctx.folder / TRAIN_PROBLEMS).resolve()}",
+        problems=f"jsonl:{(ctx.folder / RL_PROBLEMS).resolve()}",
         algorithm=cfg.algorithm,
         prompt_style=ctx.config.prompt_style,
         output_dir=str((ctx.folder / RL_DIR).resolve()),
@@ -418,7 +420,11 @@ def _pyplot():
 
 
 STAGES: tuple[Stage[QuickstartConfig], ...] = (
-    Stage("testbed", build_testbed, (TRAIN_PROBLEMS, VALIDATION_PROBLEMS, TEST_PROBLEMS)),
+    Stage(
+        "testbed",
+        build_testbed,
+        (TRAIN_PROBLEMS, RL_PROBLEMS, VALIDATION_PROBLEMS, TEST_PROBLEMS),
+    ),
     Stage("model", build_model, (MODEL_DIR,)),
     Stage("sft", finetune, (SFT_DIR,)),
     Stage("rl", reinforce, lambda config: (RL_DIR,) if config.rl.enabled else ()),

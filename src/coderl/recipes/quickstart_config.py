@@ -35,6 +35,13 @@ class TestbedConfig:
     train: str = field(
         default="synthetic@train", metadata=_help("problem spec of the SFT problems")
     )
+    rl: str | None = field(
+        default=None,
+        metadata=_help(
+            "problem spec of the RL problems (null: the train problems); they need tests, "
+            "not solutions"
+        ),
+    )
     validation: str = field(
         default="synthetic@validation[0:100]",
         metadata=_help("problem spec for tuning and for RL's held-out curve (never test)"),
