@@ -184,8 +184,9 @@ def _entropy(scores: torch.Tensor, normaliser: torch.Tensor | None) -> torch.Ten
     if normaliser is None:
         probs = scores.exp()
         return -(probs * scores.clamp(min=torch.finfo(scores.dtype).min)).sum(-1)
-    probs = (scores - normaliser.unsqueeze(-1)).exp()
-    return normaliser - (probs * scores).sum(-1)
+    # H = logsumexp(z) - sum(softmax(z) * z): one fused softmax and one fused dot product
+    # over the vocabulary (no exp or product tensor of the logits' size is kept)
+    return normaliser - torch.einsum("...v,...v->...", torch.softmax(scores, dim=-1), scores)
 
 
 def _completion_logits(
