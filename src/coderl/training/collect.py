@@ -150,11 +150,8 @@ class RolloutCollector:
                     dropped += 1
                     continue
                 decided.append(
-                    RolloutSample(
-                        prompt_token_ids=sample.prompt_token_ids,
-                        token_ids=sample.token_ids,
-                        logprobs=sample.logprobs,
-                        finished=sample.finished,
+                    RolloutSample.of(
+                        sample,
                         reward=float(reward),
                         group_id=group,
                         verdict=item.judgement.verdict.value,

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import torch
 
 from coderl.generation.decoding import accepts
 from coderl.generation.processing import processed_logprobs
+from coderl.generation.sampler import Sample
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,18 @@ class RolloutSample:
     verdict: str
     problem_id: str
     baseline: float | None = None
+
+    @classmethod
+    def of(cls, sample: Sample, **judged: Any) -> RolloutSample:
+        """From the sampler's `Sample`, with ``reward``, ``group_id``, ``verdict``,
+        ``problem_id`` (and ``baseline``) from judging it."""
+        return cls(
+            prompt_token_ids=sample.prompt_token_ids,
+            token_ids=sample.token_ids,
+            logprobs=sample.logprobs,
+            finished=sample.finished,
+            **judged,
+        )
 
 
 def build_rollout(samples: Sequence[RolloutSample], pad_id: int, left_pad_prompts: bool) -> Rollout:
