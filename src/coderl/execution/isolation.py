@@ -21,15 +21,16 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from coderl.execution.cleanup import remove_tree
+
 if TYPE_CHECKING:  # not imported at run time: the zygote stays lean (docs/judge.md, "Speed")
     from coderl.execution.limits import Limits
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWIPC = 0x08000000
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT = 0x1, 0x2, 0x4, 0x20
-_MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 1, 36, 38
 
 PRIVILEGED = os.geteuid() == 0
@@ -39,10 +40,9 @@ namespace only where unprivileged user namespaces are allowed."""
 
 UID_BASE = 1 << 20
 SLOTS_PER_OWNER = 1024
-SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
-"""World-writable places: each sandbox sees private, emptied copies (tmpfs) of these."""
-HIDDEN_DIRS = ("/root", "/home")
-"""Covered by an empty tmpfs inside the sandbox's mount namespace."""
+SCRATCH_DIRS = ("/tmp",)
+"""The view's only writable place (/var/tmp and /dev/shm point into it): emptied after
+every run."""
 
 
 def sandbox_uid(owner_pid: int, slot: int) -> int:
@@ -87,35 +87,45 @@ def unshare_network() -> bool:
     return _libc.unshare(flags) == 0
 
 
-def private_mounts(visible: Sequence[str] = ()) -> bool:
-    """Root only: a private mount namespace where the scratch dirs are fresh tmpfs and the
-    hidden dirs are empty, except for the ``visible`` paths inside them (read-only: the
-    Python installation, when it lives under /root). False when not permitted."""
-    if not PRIVILEGED or _libc.unshare(_CLONE_NEWNS) != 0:
+IPC_SYSCTLS = {
+    "/proc/sys/kernel/shmmni": "0",
+    "/proc/sys/kernel/msgmni": "0",
+    "/proc/sys/kernel/sem": "0 0 0 0",
+    "/proc/sys/fs/mqueue/queues_max": "0",
+}
+"""In the sandbox's IPC namespace no System V segment, queue or semaphore set and no POSIX
+message queue can be made (POSIX shared memory and semaphores are files in /dev/shm, which
+is emptied after every run)."""
+
+
+def unshare_ipc() -> bool:
+    """Root only: a new IPC namespace in which programs can create no IPC object, so none
+    can outlive a run or carry data to the next program. False when not permitted."""
+    if not PRIVILEGED or _libc.unshare(_CLONE_NEWIPC) != 0:
         return False
-    _mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None)
-    hidden = [path for path in HIDDEN_DIRS if os.path.isdir(path)]
-    kept = {
-        path: os.open(path, os.O_PATH)
-        for path in {os.path.realpath(p) for p in visible}
-        if os.path.isdir(path) and any(path.startswith(h + "/") for h in hidden)
-    }
-    for path in SCRATCH_DIRS:
-        if os.path.isdir(path):
-            _mount(b"tmpfs", path.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=1777")
-    for path in hidden:
-        _mount(b"tmpfs", path.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=0755")
-    for path, fd in kept.items():
-        os.makedirs(path, mode=0o755, exist_ok=True)
-        source = f"/proc/self/fd/{fd}".encode()
-        _mount(source, path.encode(), None, _MS_BIND | _MS_REC, None)
-        _mount(b"none", path.encode(), None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY, None)
-        os.close(fd)
+    for path, value in IPC_SYSCTLS.items():
+        with contextlib.suppress(FileNotFoundError):
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                os.write(fd, value.encode())
+            finally:
+                os.close(fd)
     return True
 
 
-def _mount(source: bytes, target: bytes, fstype: bytes | None, flags: int, data: bytes | None):
-    _check(_libc.mount(source, target, fstype, ctypes.c_ulong(flags), data), f"mount {target!r}")
+def private_view(
+    visible: Sequence[str], scratch_mb: int, rw_binds: Sequence[tuple[str, str]] = ()
+) -> bool:
+    """Root only: a private mount namespace whose root is the minimal read-only view of
+    `coderl.execution.view` (``visible`` added read-only, ``rw_binds`` read-write, a
+    ``scratch_mb`` MiB /tmp). False when not permitted; a view that fails half-way raises
+    (the judge's fault)."""
+    if not PRIVILEGED or _libc.unshare(_CLONE_NEWNS) != 0:
+        return False
+    from coderl.execution import view
+
+    view.enter_view(visible, scratch_mb, rw_binds)
+    return True
 
 
 def empty_scratch_dirs(keep: str) -> None:
@@ -139,50 +149,42 @@ def make_workdir(parent: str, uid: int | None) -> str:
     return path
 
 
-def remove_tree(path: str) -> None:
-    """Remove a file or directory tree, whatever permissions the program set inside it."""
-    try:
-        os.rmdir(path)  # the common case: the program left nothing
-        return
-    except OSError:
-        pass
-    if os.path.isdir(path) and not os.path.islink(path):
-        for root, dirs, _ in os.walk(path):
-            for name in dirs:
-                with contextlib.suppress(OSError):
-                    os.chmod(os.path.join(root, name), 0o700)
-        import shutil  # rarely needed, and heavy for the zygote to hold
-
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-
-
-def restrict_inherited(uid: int | None, limits: Limits) -> None:
-    """The restrictions a fork inherits: largest file, no core dumps, the sandbox uid's process
-    count, no supplementary groups, a private umask, no new privileges through exec. A zygote
-    sets them once, before its first fork (root, which it is, is exempt from the process
-    count); `run_sandboxed` sets them in its child. Only root could undo them, and a sandbox
-    never is root."""
+def restrict_inherited(uid: int | None, limits: Limits, max_processes: int | None = None) -> None:
+    """The restrictions a fork inherits: largest file, no core dumps, no POSIX message queue,
+    the sandbox uid's process count (``max_processes`` as the hard limit, up to which a child
+    may be given more: the JVM), no supplementary groups, a private umask, no new privileges
+    through exec. A zygote sets them once, before its first fork (root, which it is, is
+    exempt from the process count). Only root could undo them, and a sandbox never is root."""
     size = limits.file_size_mb << 20
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
     os.umask(0o077)
     if uid is not None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+        hard = max(limits.max_processes, max_processes or 0)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, hard))
         os.setgroups([])
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
 
 
 def enter_sandbox(
-    uid: int | None, limits: Limits, cpu_budget_s: float, workdir: str, new_session: bool = True
+    uid: int | None,
+    limits: Limits,
+    cpu_budget_s: float,
+    workdir: str,
+    new_session: bool = True,
+    oom_first: bool = False,
 ) -> None:
     """In a forked child (after `restrict_inherited`), before untrusted code runs: its own
     session, CPU and memory limits, its working directory, the sandbox uid, and death with
-    its parent (not inherited across fork)."""
+    its parent (not inherited across fork). ``oom_first``: the child, not the zygote (which
+    is exempt), is what the kernel kills when the memory cgroup is full."""
     if new_session:
         os.setsid()
+    if oom_first:
+        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        os.write(fd, b"1000")
+        os.close(fd)
     cpu = max(1, int(cpu_budget_s + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     memory = limits.memory_mb << 20

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from coderl.execution import isolation
+from coderl.execution import cgroups, isolation
 from coderl.execution.limits import JudgeConfig
 from coderl.execution.protocol import ProtocolViolation, Reader, frame, write_all
 from coderl.execution.types import Judgement
@@ -78,6 +78,7 @@ class _Worker:
                 stream.close()
         if self.uid is not None:
             isolation.kill_uids(range(self.uid, self.uid + 1))
+            cgroups.remove(cgroups.Cgroup(f"{cgroups.PREFIX}{self.uid}"))
 
 
 class Pool:
@@ -105,6 +106,8 @@ class Pool:
                 worker.kill()
             if worker.process.stdout is not None:
                 worker.process.stdout.close()
+            if worker.uid is not None:  # normally removed by the worker itself
+                cgroups.remove(cgroups.Cgroup(f"{cgroups.PREFIX}{worker.uid}"))
         self._workers = []
 
     @property
@@ -161,7 +164,9 @@ class Pool:
     def _assign(self, worker: _Worker, task: _Task) -> None:
         limits = self.config.limits
         worker.task = task
-        worker.deadline = time.monotonic() + 10 + len(task.job.tests) * (limits.wall_s + 3)
+        compile_s = 60 if task.job.language != "python" else 0
+        tests = len(task.job.tests) * (limits.wall_s + 3)
+        worker.deadline = time.monotonic() + 10 + compile_s + tests
         with contextlib.suppress(OSError):  # died while idle: the select loop sees its EOF
             worker.send(task.job)
 

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 
 from coderl.execution import checker
 from coderl.execution.assertions import base_namespace, run_assert_test
-from coderl.execution.compiled import compile_python
+from coderl.execution.compiled import (
+    COMPILED_LANGUAGES,
+    JVM_MIN_PROCESSES,
+    compile_python,
+    judge_compiled_job,
+)
 from coderl.execution.limits import JudgeConfig
 from coderl.execution.protocol import Reader, frame, write_all
 from coderl.execution.session import (
@@ -26,14 +31,15 @@ from coderl.execution.session import (
     StdioRun,
     error_from_report,
     failure_of,
+    memory_failure,
     run_stdio,
 )
 from coderl.execution.types import ErrorInfo, Judgement, TestOutcome, Verdict
+from coderl.execution.verdicts import TestBudget, aggregate, first_error
 from coderl.execution.zygote import Zygote, ZygoteDied
 from coderl.problems.types import TestCase
 
 _MAX_JOB_BYTES = 1 << 30
-_FAILED_CLASSES = (Verdict.RUNTIME_ERROR, Verdict.TIMEOUT, Verdict.MEMORY_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,9 @@ class Job:
     test_setup_code: str
     apps_values: bool  # APPS call-based outputs: accept v where [v] is expected
     stop_at_first_failure: bool
+    all_outcomes: bool = False
+    language: str = "python"
+    prelude: bool = False  # call-based: the program runs with harness.CALL_PRELUDE's names
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,8 @@ class WorkerFault:
 
 def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
     """Run the job's tests and decide every verdict here, on the judge's side."""
+    if job.language in COMPILED_LANGUAGES:
+        return judge_compiled_job(job, zygote, config)
     # compiled here, once per submission: a syntax error costs no sandbox, and each child
     # loads the code object (marshal) instead of parsing the source again
     code_object, compile_error = compile_python(job.code)
@@ -68,26 +79,32 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
         return _judgement(job, [(outcome, compile_error)])
     program = marshal.dumps(code_object)
     limits = config.limits
+    budget = TestBudget(limits, job.all_outcomes, job.stop_at_first_failure)
     results: list[tuple[TestOutcome, ErrorInfo | None]] = []
     session: CallSession | None = None
     base = None
     try:
         for index, test in enumerate(job.tests):
+            if budget.spent():
+                results.append(budget.spent_outcome())
+                break
+            cpu_limit = budget.next_cpu_limit()
             if test.kind == "stdio":
-                outcome, error = _stdio_test(program, test, zygote, config)
+                outcome, error = _stdio_test(program, test, zygote, config, cpu_limit)
             else:
                 if session is None or (session.failure is not None and not session.load_failed):
                     if session is not None:
                         session.close()
-                    session = CallSession(zygote, program, limits, len(job.tests) - index)
+                    left = len(job.tests) - index
+                    session = CallSession(zygote, program, limits, left, prelude=job.prelude)
                 if base is None and test.kind == "assert":
                     try:
                         base = base_namespace(job.code_prefix, job.test_setup_code)
                     except Exception as err:  # dataset code that cannot run on its own
                         return _setup_failed(job, err)
-                outcome, error = _call_test(job, test, session, base, config)
+                outcome, error = _call_test(job, test, session, base, config, cpu_limit)
             results.append((outcome, error))
-            if job.stop_at_first_failure and outcome.verdict is not Verdict.PASSED:
+            if budget.stop_after(outcome):
                 break
     finally:
         if session is not None:
@@ -108,9 +125,14 @@ def _setup_failed(job: Job, err: Exception) -> Judgement:
 
 
 def _call_test(
-    job: Job, test: TestCase, session: CallSession, base: dict | None, config: JudgeConfig
+    job: Job,
+    test: TestCase,
+    session: CallSession,
+    base: dict | None,
+    config: JudgeConfig,
+    cpu_limit_s: float,
 ) -> tuple[TestOutcome, ErrorInfo | None]:
-    session.begin_test()
+    session.begin_test(cpu_limit_s)
     if session.load_failed and session.failure is not None:  # the same for every test
         failure = session.failure
         return TestOutcome(failure.verdict, detail=failure.detail), failure.error
@@ -142,9 +164,9 @@ def _call_once(
 
 
 def _stdio_test(
-    program: bytes, test: TestCase, zygote: Zygote, config: JudgeConfig
+    program: bytes, test: TestCase, zygote: Zygote, config: JudgeConfig, cpu_limit_s: float
 ) -> tuple[TestOutcome, ErrorInfo | None]:
-    run = run_stdio(zygote, program, test.stdin.encode(), config.limits)
+    run = run_stdio(zygote, program, test.stdin.encode(), config.limits, cpu_limit_s)
     verdict, detail, error = _stdio_verdict(run, test, config)
     return TestOutcome(verdict, run.cpu_time_s, run.wall_time_s, detail), error
 
@@ -154,6 +176,9 @@ def _stdio_verdict(
 ) -> tuple[Verdict, str, ErrorInfo | None]:
     limits = config.limits
     event = (run.report or {}).get("event")
+    if run.ending.oom_killed:
+        failure = memory_failure(limits)
+        return failure.verdict, failure.detail, failure.error
     if run.timed_out:
         detail = f"time limit of {limits.cpu_time_s:g} s CPU exceeded"
         return Verdict.TIMEOUT, detail, ErrorInfo("Timeout", detail)
@@ -187,24 +212,14 @@ def _stdio_verdict(
 
 
 def _judgement(job: Job, results: list[tuple[TestOutcome, ErrorInfo | None]]) -> Judgement:
-    """CodeRL's precedence: compile error, then any runtime-class failure, then wrong answer."""
+    """The one verdict rule of `coderl.execution.verdicts`, over the tests that ran."""
     outcomes = tuple(outcome for outcome, _ in results)
-    verdicts = [o.verdict for o in outcomes]
-    verdict = Verdict.PASSED
-    error = None
-    if Verdict.COMPILE_ERROR in verdicts:
-        verdict = Verdict.COMPILE_ERROR
-    elif any(v in _FAILED_CLASSES for v in verdicts):
-        verdict = next(v for v in verdicts if v in _FAILED_CLASSES)
-    elif Verdict.WRONG_ANSWER in verdicts:
-        verdict = Verdict.WRONG_ANSWER
-    error = next((e for _, e in results if e is not None), None)
     return Judgement(
         problem_id=job.problem_id,
         sample_index=job.sample_index,
-        verdict=verdict,
+        verdict=aggregate([o.verdict for o in outcomes]),
         tests=outcomes,
-        error=error,
+        error=first_error(results),
         cpu_time_s=sum(o.cpu_time_s for o in outcomes),
         wall_time_s=sum(o.wall_time_s for o in outcomes),
     )
@@ -218,7 +233,12 @@ def main() -> None:
         os.dup2(devnull, fd)
     reader = Reader(channel_in, _MAX_JOB_BYTES, decode=pickle.loads)
     config, uid = reader.read(timeout=60.0)
-    zygote = Zygote(uid, config.limits, max_report_bytes=4 * config.limits.output_limit_bytes)
+    zygote = Zygote(
+        uid,
+        config.limits,
+        max_report_bytes=4 * config.limits.output_limit_bytes,
+        max_processes=JVM_MIN_PROCESSES,
+    )
     _send(channel_out, ("ready", zygote.features))
     while True:
         try:
