@@ -74,13 +74,16 @@ def remove(group: Cgroup) -> bool:
     return False
 
 
-def leftovers() -> list[str]:
-    """Every coderl cgroup on this machine (leak checks)."""
+def leftovers(uids: range | None = None) -> list[str]:
+    """The coderl cgroups on this machine, of the sandbox ``uids`` only if given (leaks)."""
     found = []
     for controller in CONTROLLERS:
         with contextlib.suppress(FileNotFoundError):
             found += [f"{controller}/{n}" for n in os.listdir(f"{ROOT}/{controller}")]
-    return [path for path in found if path.split("/", 1)[1].startswith(PREFIX)]
+    names = [path for path in found if path.split("/", 1)[1].startswith(PREFIX)]
+    if uids is None:
+        return names
+    return [path for path in names if int(path.rsplit("-", 1)[1]) in uids]
 
 
 class Counters(NamedTuple):

@@ -52,8 +52,10 @@ STAGING = "/tmp"  # where the new root is assembled (inside the private namespac
 
 
 def python_paths() -> list[str]:
-    """The interpreter and the packages programs may import."""
-    return [sys.base_prefix, sys.prefix, *(p for p in sys.path if p and os.path.isdir(p))]
+    """The interpreter, its standard library and the installed packages programs may
+    import: the prefixes only, never the rest of ``sys.path`` (the caller's script folder or
+    working directory, which may hold data)."""
+    return sorted({sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix})
 
 
 def enter_view(

@@ -165,7 +165,13 @@ class Zygote:
         theirs.close()
         self._socket = ours
         self._unread = 0
-        answer = self._answer()
+        try:
+            answer = self._answer()
+        except ZygoteDied:
+            self._process.wait()
+            if self.cgroup is not None:
+                cgroups.remove(self.cgroup)
+            raise
         self.root: str = answer.pop("root")
         self.features: dict[str, bool] = answer
         if self.cgroup is not None:
