@@ -295,7 +295,11 @@ def _zygote_scratch(running: Judge) -> tuple[list[str], list[str]]:
         pid = worker.process.pid
         for zygote in isolation.read_proc(f"/proc/{pid}/task/{pid}/children").split():
             roots += glob.glob(f"/proc/{int(zygote)}/root/tmp/coderl-sandbox-*")
-    return roots, [entry for root in roots for entry in os.listdir(root)]
+    entries = [os.path.join(root, entry) for root in roots for entry in os.listdir(root)]
+    # the zygote keeps one empty working directory ready for the next run
+    return roots, [
+        e for e in entries if not (os.path.basename(e).startswith("run-") and not os.listdir(e))
+    ]
 
 
 @pytest.mark.skipif(not isolation.PRIVILEGED, reason="the view needs root")

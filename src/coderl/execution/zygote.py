@@ -326,6 +326,7 @@ class _State:
         self.memory_mb = limits.memory_mb  # the memory cgroup's current program limit
         self.oom_kills = counters.oom_kills() if counters is not None else 0
         self.workdirs: dict[int, str | None] = {}
+        self.next_workdir: str | None = None
         self.root = ""
 
 
@@ -372,15 +373,17 @@ def _zygote_main(settings: dict[str, Any], limits: Limits) -> NoReturn:
                 return
             request = marshal.loads(data)
             if request["op"] == "spawn":
-                answer = _spawn(request, fds, state)
-            else:
-                answer = _reap(request["pid"], request["grace_s"], state)
-                workdir = state.workdirs.pop(request["pid"], None)
-                if workdir is not None:
-                    isolation.remove_tree(workdir)
-                if features["view"]:
-                    isolation.empty_scratch_dirs(keep=state.root)
-            sock.send(marshal.dumps(answer))
+                sock.send(marshal.dumps(_spawn(request, fds, state)))
+                continue
+            # the answer first, then the cleanup: the worker decides the verdict meanwhile,
+            # and the cleanup is done before the next request is read (the next spawn)
+            sock.send(marshal.dumps(_reap(request["pid"], request["grace_s"], state)))
+            workdir = state.workdirs.pop(request["pid"], None)
+            if workdir is not None:
+                isolation.remove_tree(workdir)
+            if features["view"]:
+                isolation.empty_scratch_dirs(keep=state.root)
+            _prepare(state)
     except BaseException:
         traceback.print_exc()  # the judge's own bug: show it on the worker's stderr
         sys.stderr.flush()
@@ -430,17 +433,26 @@ def _lay_out_fds(sock_fd: int) -> socket.socket:
     return socket.socket(fileno=_SOCKET_FD)
 
 
+def _prepare(state: _State) -> None:
+    """Work for the next spawn, done while nothing waits for the zygote: a fresh working
+    directory, and the count of OOM kills so far."""
+    if state.next_workdir is None:
+        state.next_workdir = isolation.make_workdir(state.root, state.uid)
+    if state.counters is not None:
+        state.oom_kills = state.counters.oom_kills()
+
+
 def _spawn(request: dict[str, Any], fds: list[int], state: _State) -> dict[str, Any]:
     workdir = request.get("cwd")
     made = None
     if workdir is None:
-        workdir = made = isolation.make_workdir(state.root, state.uid)
+        _prepare(state)  # (a no-op unless the last request was a spawn)
+        workdir = made = state.next_workdir
+        state.next_workdir = None
     memory_mb = request.get("memory_mb", state.limits.memory_mb)
     if state.counters is not None and memory_mb != state.memory_mb:
         state.counters.set_memory_mb(memory_mb)
         state.memory_mb = memory_mb
-    if state.counters is not None:
-        state.oom_kills = state.counters.oom_kills()
     pid = os.fork()
     if pid == 0:
         _child_main(request, fds, state, workdir, memory_mb)
