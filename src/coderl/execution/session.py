@@ -11,6 +11,7 @@ import os
 import select
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,8 +235,34 @@ def run_stdio(
 ) -> StdioRun:
     """Run the program once as a script on ``stdin``, capturing at most the output limit;
     ``cpu_limit_s`` (default ``cpu_time_s``) counts every process the program starts."""
+    return finish_stdio(zygote, start_stdio(zygote, program, stdin, limits, cpu_limit_s))
+
+
+@dataclass(frozen=True)
+class StdioChild:
+    """A stdio run started (`start_stdio`) and not yet read (`finish_stdio`)."""
+
+    child: Child
+    limits: Limits
+    cpu_limit_s: float
+
+
+def start_stdio(
+    zygote: Zygote, program: bytes, stdin: bytes, limits: Limits, cpu_limit_s: float | None = None
+) -> StdioChild:
     cpu_limit = limits.cpu_time_s if cpu_limit_s is None else cpu_limit_s
     child = zygote.spawn("stdio", cpu_limit, program, stdin=stdin)
+    return StdioChild(child, limits, cpu_limit)
+
+
+def finish_stdio(
+    zygote: Zygote, started: StdioChild, then: Callable[[float], Any] | None = None
+) -> StdioRun:
+    """Read the run's output and report, reap it, and decide what it did. ``then(cpu)``, if
+    given, is called once the run ended by itself (with the CPU it used so far), after the
+    reap is asked for and before its answer is read: the next run is then spawned while the
+    zygote cleans up and the worker decides this one's verdict."""
+    child, limits, cpu_limit = started.child, started.limits, started.cpu_limit_s
     assert child.stdout_fd is not None
     watch = _Watch(zygote, child, limits, cpu_limit)
     stdout, report = bytearray(), None
@@ -261,8 +288,10 @@ def run_stdio(
     stopped = watch.timed_out or truncated
     if report is None and not stopped and (setup := child.setup_error()):
         raise ZygoteDied(f"sandbox setup failed: {setup}")
-    ending = zygote.reap(child, grace_s=0.0 if stopped else 0.2)
-    assert ending is not None
+    owed = zygote.reap_later(child, grace_s=0.0 if stopped else 0.2)
+    if then is not None and not stopped:
+        then(cpu)
+    ending = owed.ending(zygote)
     cpu = max(cpu, ending.cpu_time_s)
     return StdioRun(
         stdout=bytes(stdout[: limits.output_limit_bytes]),

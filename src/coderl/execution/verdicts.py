@@ -66,8 +66,9 @@ class TestBudget:
         """No CPU left for another test."""
         return self._left < BUDGET_FLOOR_S
 
-    def next_cpu_limit(self) -> float:
-        return max(min(self._per_test, self._left), BUDGET_FLOOR_S)
+    def next_cpu_limit(self, pending_s: float = 0.0) -> float:
+        """The next test's CPU limit; ``pending_s``: CPU of a test not yet charged."""
+        return max(min(self._per_test, self._left - pending_s), BUDGET_FLOOR_S)
 
     def stop_after(self, outcome: TestOutcome) -> bool:
         """Charge ``outcome``'s CPU; whether to run no further test."""

@@ -23,16 +23,18 @@ from coderl.execution.compiled import (
     compile_python,
     judge_compiled_job,
 )
-from coderl.execution.limits import JudgeConfig
+from coderl.execution.limits import JudgeConfig, Limits
 from coderl.execution.protocol import Reader, frame, write_all
 from coderl.execution.session import (
     CallSession,
     CandidateFailure,
+    StdioChild,
     StdioRun,
     error_from_report,
     failure_of,
+    finish_stdio,
     memory_failure,
-    run_stdio,
+    start_stdio,
 )
 from coderl.execution.types import ErrorInfo, Judgement, TestOutcome, Verdict
 from coderl.execution.verdicts import TestBudget, aggregate, first_error
@@ -82,6 +84,7 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
     budget = TestBudget(limits, job.all_outcomes, job.stop_at_first_failure)
     results: list[tuple[TestOutcome, ErrorInfo | None]] = []
     session: CallSession | None = None
+    stdio = _StdioPipeline(zygote, program, limits, budget)
     base = None
     try:
         for index, test in enumerate(job.tests):
@@ -90,7 +93,10 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
                 break
             cpu_limit = budget.next_cpu_limit()
             if test.kind == "stdio":
-                outcome, error = _stdio_test(program, test, zygote, config, cpu_limit)
+                following = job.tests[index + 1] if index + 1 < len(job.tests) else None
+                run = stdio.run(test, cpu_limit, following)
+                verdict, detail, error = _stdio_verdict(run, test, config)
+                outcome = TestOutcome(verdict, run.cpu_time_s, run.wall_time_s, detail)
             else:
                 if session is None or (session.failure is not None and not session.load_failed):
                     if session is not None:
@@ -107,9 +113,45 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
             if budget.stop_after(outcome):
                 break
     finally:
+        stdio.close()
         if session is not None:
             session.close()
     return _judgement(job, results)
+
+
+class _StdioPipeline:
+    """Runs a submission's stdio tests one after another, starting each next run as soon as
+    the last one ended by itself (while the zygote cleans up after it and the worker decides
+    its verdict). A run started for a test that is then not judged (testing stopped) is
+    killed."""
+
+    def __init__(self, zygote: Zygote, program: bytes, limits: Limits, budget: TestBudget):
+        self._zygote, self._program, self._limits, self._budget = zygote, program, limits, budget
+        self._next: tuple[TestCase, StdioChild] | None = None
+
+    def run(self, test: TestCase, cpu_limit_s: float, following: TestCase | None) -> StdioRun:
+        if self._next is not None and self._next[0] is test:
+            started = self._next[1]
+        else:
+            self.close()
+            started = self._start(test, cpu_limit_s)
+        self._next = None
+
+        def start_following(cpu_s: float) -> None:
+            if following is not None and following.kind == "stdio":
+                limit = self._budget.next_cpu_limit(pending_s=cpu_s)
+                self._next = (following, self._start(following, limit))
+
+        return finish_stdio(self._zygote, started, start_following)
+
+    def close(self) -> None:
+        if self._next is not None:
+            self._zygote.reap(self._next[1].child, wait=False)
+            self._next = None
+
+    def _start(self, test: TestCase, cpu_limit_s: float) -> StdioChild:
+        stdin = test.stdin.encode()
+        return start_stdio(self._zygote, self._program, stdin, self._limits, cpu_limit_s)
 
 
 def _setup_failed(job: Job, err: Exception) -> Judgement:
@@ -161,14 +203,6 @@ def _call_once(
     if match(test.expected_return, value, abs_tol=config.abs_tol, rel_tol=config.rel_tol):
         return Verdict.PASSED, "", None
     return Verdict.WRONG_ANSWER, f"returned {str(value)[:200]}", None
-
-
-def _stdio_test(
-    program: bytes, test: TestCase, zygote: Zygote, config: JudgeConfig, cpu_limit_s: float
-) -> tuple[TestOutcome, ErrorInfo | None]:
-    run = run_stdio(zygote, program, test.stdin.encode(), config.limits, cpu_limit_s)
-    verdict, detail, error = _stdio_verdict(run, test, config)
-    return TestOutcome(verdict, run.cpu_time_s, run.wall_time_s, detail), error
 
 
 def _stdio_verdict(

@@ -26,6 +26,7 @@ import struct
 import sys
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
@@ -113,6 +114,22 @@ class Ending(NamedTuple):
         return os.WEXITSTATUS(self.status) if os.WIFEXITED(self.status) else None
 
 
+class _Owed:
+    """A reap answer the zygote owes (see `Zygote.reap_later`)."""
+
+    __slots__ = ("answer",)
+
+    def __init__(self) -> None:
+        self.answer: dict[str, Any] | None = None
+
+    def ending(self, zygote: Zygote) -> Ending:
+        if self.answer is None:
+            with _alarm_blocked():
+                zygote._drain()
+        assert self.answer is not None
+        return Ending(self.answer["status"], self.answer["cpu_s"], self.answer["oom"])
+
+
 class Zygote:
     """The worker's handle on its zygote process.
 
@@ -164,7 +181,7 @@ class Zygote:
         self.pid = self._process.pid
         theirs.close()
         self._socket = ours
-        self._unread = 0
+        self._owed: deque[_Owed | None] = deque()  # answers asked for and not yet read
         try:
             answer = self._answer()
         except ZygoteDied:
@@ -236,7 +253,6 @@ class Zygote:
         for key, value in (("cwd", cwd), ("memory_mb", memory_mb), ("nproc", max_processes)):
             if value is not None:
                 request[key] = value
-        cpu_start = self.counters.cpu_seconds() if self.counters is not None else 0.0
         try:
             with _alarm_blocked():
                 self._request(
@@ -247,7 +263,9 @@ class Zygote:
             for fd in {stdin_fd, stdout_w, command_r, report_w, setup_w} - {self._devnull}:
                 os.close(fd)
         reports = Reader(report_r, self._max_report_bytes)
-        child = Child(answer["pid"], command_w, reports, stdout_r, setup_r, cpu_start)
+        # the cgroup's CPU just before the fork, read by the zygote: what an earlier run left
+        # (killed by a reap answered before this spawn) is not charged to this program
+        child = Child(answer["pid"], command_w, reports, stdout_r, setup_r, answer["cpu0"])
         if not early and not exec_mode:
             with contextlib.suppress(BrokenPipeError, TimeoutError):  # seen as the child's end
                 write_all(command_w, program, deadline=time.monotonic() + 10)
@@ -257,15 +275,24 @@ class Zygote:
         """Wait up to ``grace_s`` for the child to end, then kill everything it started. With
         ``wait=False`` the zygote does it while we go on (its answer is read and dropped
         before the next one): nothing of the child survives the next spawn."""
+        if not wait:
+            self._reap_request(child, grace_s, None)
+            return None
+        return self.reap_later(child, grace_s).ending(self)
+
+    def reap_later(self, child: Child, grace_s: float = 0.0) -> _Owed:
+        """Ask for the reap now, read how the child ended later (``.ending(zygote)``): a spawn
+        may be asked for in between, and the zygote reaps before it spawns."""
+        owed = _Owed()
+        self._reap_request(child, grace_s, owed)
+        return owed
+
+    def _reap_request(self, child: Child, grace_s: float, owed: _Owed | None) -> None:
         child.close()
         request = marshal.dumps({"op": "reap", "pid": child.pid, "grace_s": grace_s})
         with _alarm_blocked():
             self._request(request)
-            if not wait:
-                self._unread += 1
-                return None
-            answer = self._answer()
-        return Ending(answer["status"], answer["cpu_s"], answer["oom"])
+            self._owed.append(owed)
 
     def sync(self) -> None:
         """Wait until every reap asked for is done."""
@@ -291,13 +318,17 @@ class Zygote:
             raise ZygoteDied(f"zygote gone: {err}") from None
 
     def _drain(self) -> None:
-        while self._unread:
-            self._unread -= 1
-            self._answer()
+        while self._owed:
+            owed = self._owed.popleft()
+            answer = self._receive()
+            if owed is not None:
+                owed.answer = answer
 
     def _answer(self) -> dict[str, Any]:
-        if self._unread:
-            self._drain()
+        self._drain()
+        return self._receive()
+
+    def _receive(self) -> dict[str, Any]:
         try:
             data = self._socket.recv(_MAX_REQUEST)
         except OSError as err:
@@ -453,13 +484,14 @@ def _spawn(request: dict[str, Any], fds: list[int], state: _State) -> dict[str, 
     if state.counters is not None and memory_mb != state.memory_mb:
         state.counters.set_memory_mb(memory_mb)
         state.memory_mb = memory_mb
+    cpu0 = state.counters.cpu_seconds() if state.counters is not None else 0.0
     pid = os.fork()
     if pid == 0:
         _child_main(request, fds, state, workdir, memory_mb)
     for fd in fds:
         os.close(fd)
     state.workdirs[pid] = made
-    return {"pid": pid}
+    return {"pid": pid, "cpu0": cpu0}
 
 
 def _child_main(
