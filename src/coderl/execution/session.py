@@ -24,7 +24,7 @@ from coderl.execution.protocol import (
     send,
 )
 from coderl.execution.types import ErrorInfo, Verdict
-from coderl.execution.zygote import Child, Ending, Zygote, ZygoteDied
+from coderl.execution.zygote import Child, Ending, PendingChild, Zygote, ZygoteDied
 
 
 class CandidateFailure(BaseException):
@@ -240,9 +240,9 @@ def run_stdio(
 
 @dataclass(frozen=True)
 class StdioChild:
-    """A stdio run started (`start_stdio`) and not yet read (`finish_stdio`)."""
+    """A stdio run asked for (`start_stdio`) and not yet read (`finish_stdio`)."""
 
-    child: Child
+    pending: PendingChild
     limits: Limits
     cpu_limit_s: float
 
@@ -251,8 +251,8 @@ def start_stdio(
     zygote: Zygote, program: bytes, stdin: bytes, limits: Limits, cpu_limit_s: float | None = None
 ) -> StdioChild:
     cpu_limit = limits.cpu_time_s if cpu_limit_s is None else cpu_limit_s
-    child = zygote.spawn("stdio", cpu_limit, program, stdin=stdin)
-    return StdioChild(child, limits, cpu_limit)
+    pending = zygote.spawn_later("stdio", cpu_limit, program, stdin=stdin)
+    return StdioChild(pending, limits, cpu_limit)
 
 
 def finish_stdio(
@@ -262,7 +262,8 @@ def finish_stdio(
     given, is called once the run ended by itself (with the CPU it used so far), after the
     reap is asked for and before its answer is read: the next run is then spawned while the
     zygote cleans up and the worker decides this one's verdict."""
-    child, limits, cpu_limit = started.child, started.limits, started.cpu_limit_s
+    child = started.pending.child(zygote)
+    limits, cpu_limit = started.limits, started.cpu_limit_s
     assert child.stdout_fd is not None
     watch = _Watch(zygote, child, limits, cpu_limit)
     stdout, report = bytearray(), None

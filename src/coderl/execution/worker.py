@@ -146,7 +146,7 @@ class _StdioPipeline:
 
     def close(self) -> None:
         if self._next is not None:
-            self._zygote.reap(self._next[1].child, wait=False)
+            self._zygote.reap(self._next[1].pending.child(self._zygote), wait=False)
             self._next = None
 
     def _start(self, test: TestCase, cpu_limit_s: float) -> StdioChild:

@@ -115,19 +115,51 @@ class Ending(NamedTuple):
 
 
 class _Owed:
-    """A reap answer the zygote owes (see `Zygote.reap_later`)."""
+    """An answer the zygote owes (answers come in the order of the requests)."""
 
     __slots__ = ("answer",)
 
     def __init__(self) -> None:
         self.answer: dict[str, Any] | None = None
 
-    def ending(self, zygote: Zygote) -> Ending:
+    def get(self, zygote: Zygote) -> dict[str, Any]:
         if self.answer is None:
             with _alarm_blocked():
-                zygote._drain()
+                zygote._drain(until=self)
         assert self.answer is not None
-        return Ending(self.answer["status"], self.answer["cpu_s"], self.answer["oom"])
+        return self.answer
+
+    def ending(self, zygote: Zygote) -> Ending:
+        answer = self.get(zygote)
+        return Ending(answer["status"], answer["cpu_s"], answer["oom"])
+
+
+class PendingChild:
+    """A child asked for (`Zygote.spawn_later`), whose pid is not read yet."""
+
+    def __init__(self, owed: _Owed, command_fd: int, reports: Reader) -> None:
+        self.owed, self.command_fd, self.reports = owed, command_fd, reports
+        self.stdout_fd: int | None = None
+        self.setup_fd = -1
+        self.program = b""  # written once the child exists (when too big for the pipe)
+
+    def child(self, zygote: Zygote) -> Child:
+        answer = self.owed.get(zygote)
+        # the cgroup's CPU just before the fork, read by the zygote: what an earlier run left
+        # (killed by a reap answered before this spawn) is not charged to this program
+        child = Child(
+            answer["pid"],
+            self.command_fd,
+            self.reports,
+            self.stdout_fd,
+            self.setup_fd,
+            answer["cpu0"],
+        )
+        if self.program:
+            with contextlib.suppress(BrokenPipeError, TimeoutError):  # seen as the child's end
+                write_all(self.command_fd, self.program, deadline=time.monotonic() + 10)
+            self.program = b""
+        return child
 
 
 class Zygote:
@@ -209,7 +241,11 @@ class Zygote:
             return 0.0
         return now - (child.cpu_start if child is not None else 0.0)
 
-    def spawn(
+    def spawn(self, *args: Any, **kwargs: Any) -> Child:
+        """A new isolated child: see `spawn_later`, whose answer this waits for."""
+        return self.spawn_later(*args, **kwargs).child(self)
+
+    def spawn_later(
         self,
         mode: str,
         cpu_budget_s: float,
@@ -222,13 +258,16 @@ class Zygote:
         cwd: str | None = None,
         memory_mb: int | None = None,
         max_processes: int | None = None,
-    ) -> Child:
-        """A new isolated child. ``mode`` "stdio" or "calls" runs ``program`` (a marshalled
-        code object; ``prelude``: with the call-based import header); "exec" runs ``argv``
-        (its stderr comes back on ``reports.fd``). ``stdin`` set means stdin is that data
-        and stdout is captured, otherwise both are /dev/null. ``cwd``: run there (a
-        directory of the view the caller made) instead of a fresh working directory;
-        ``memory_mb`` / ``max_processes`` override the limits for this child."""
+    ) -> PendingChild:
+        """Ask for a new isolated child; ``.child(zygote)`` of the result reads the zygote's
+        answer when it is needed, so that the worker can go on meanwhile.
+
+        ``mode`` "stdio" or "calls" runs ``program`` (a marshalled code object; ``prelude``:
+        with the call-based import header); "exec" runs ``argv`` (its stderr comes back on
+        ``reports.fd``). ``stdin`` set means stdin is that data and stdout is captured,
+        otherwise both are /dev/null. ``cwd``: run there (a directory of the view the caller
+        made) instead of a fresh working directory; ``memory_mb`` / ``max_processes``
+        override the limits for this child."""
         exec_mode = mode == "exec"
         stdin_fd = self._devnull
         if stdin is not None:
@@ -253,23 +292,21 @@ class Zygote:
         for key, value in (("cwd", cwd), ("memory_mb", memory_mb), ("nproc", max_processes)):
             if value is not None:
                 request[key] = value
+        owed = _Owed()
         try:
             with _alarm_blocked():
                 self._request(
                     marshal.dumps(request), [stdin_fd, stdout_w, command_r, report_w, setup_w]
                 )
-                answer = self._answer()
+                self._owed.append(owed)
         finally:
             for fd in {stdin_fd, stdout_w, command_r, report_w, setup_w} - {self._devnull}:
                 os.close(fd)
-        reports = Reader(report_r, self._max_report_bytes)
-        # the cgroup's CPU just before the fork, read by the zygote: what an earlier run left
-        # (killed by a reap answered before this spawn) is not charged to this program
-        child = Child(answer["pid"], command_w, reports, stdout_r, setup_r, answer["cpu0"])
+        pending = PendingChild(owed, command_w, Reader(report_r, self._max_report_bytes))
+        pending.stdout_fd, pending.setup_fd = stdout_r, setup_r
         if not early and not exec_mode:
-            with contextlib.suppress(BrokenPipeError, TimeoutError):  # seen as the child's end
-                write_all(command_w, program, deadline=time.monotonic() + 10)
-        return child
+            pending.program = program
+        return pending
 
     def reap(self, child: Child, grace_s: float = 0.0, wait: bool = True) -> Ending | None:
         """Wait up to ``grace_s`` for the child to end, then kill everything it started. With
@@ -317,12 +354,15 @@ class Zygote:
         except OSError as err:
             raise ZygoteDied(f"zygote gone: {err}") from None
 
-    def _drain(self) -> None:
+    def _drain(self, until: _Owed | None = None) -> None:
+        """Read owed answers, in order: all of them, or up to ``until``'s."""
         while self._owed:
             owed = self._owed.popleft()
             answer = self._receive()
             if owed is not None:
                 owed.answer = answer
+            if owed is until is not None:
+                return
 
     def _answer(self) -> dict[str, Any]:
         self._drain()
