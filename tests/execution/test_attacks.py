@@ -424,6 +424,8 @@ def test_an_integer_answer_is_exact(judge):
     assert judge_one(judge, call, "def f():\n    return 1000000999998.0\n").verdict is (
         Verdict.WRONG_ANSWER
     )
+    for token in ("1e99999999999999999999", "-1e-99999999999999999999", "1." + "0" * 10000):
+        assert judge_one(judge, big, f"print({token!r})").verdict is Verdict.WRONG_ANSWER
     c_code = c_program('puts("1000000999998.0");')
     c_big = dataclasses.replace(big, language="c")
     assert judge_one(judge, c_big, c_code).verdict is Verdict.WRONG_ANSWER

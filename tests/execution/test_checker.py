@@ -230,6 +230,9 @@ def test_apps_unwraps_a_single_element_expected_list() -> None:
         ("7", "6.9999999999", True),  # within abs_tol
         ("7", "7e0", True),
         ("3", "1e999999999", False),  # no overflow, no float rounding
+        ("3", "1e99999999999999999999", False),  # beyond even Decimal's exponents
+        ("0", "-1e-99999999999999999999", True),
+        ("1", "1." + "0" * 100000, True),
         ("12345678901234567890123", "12345678901234567890124.0", False),  # beyond a float
         ("12345678901234567890123", "12345678901234567890123.0", True),
         ("2.5", "2.5000001", True),  # a decimal expected keeps its tolerance

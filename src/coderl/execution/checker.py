@@ -134,9 +134,13 @@ def _exactly_near(expected: str, actual: str, abs_tol: float) -> bool:
     with decimal.localcontext() as context:
         context.prec = digits
         context.Emax, context.Emin = decimal.MAX_EMAX, decimal.MIN_EMIN
-        context.traps[decimal.Overflow] = context.traps[decimal.Inexact] = False
-        difference = abs(decimal.Decimal(actual) - decimal.Decimal(expected))
-        return difference <= decimal.Decimal(abs_tol)
+        try:
+            difference = abs(decimal.Decimal(actual) - decimal.Decimal(expected))
+            return difference <= decimal.Decimal(abs_tol)
+        except decimal.DecimalException:  # an exponent beyond even Decimal's range
+            pass
+    value = float(actual)  # then it is astronomically large (inf) or small (0.0)
+    return math.isfinite(value) and abs(Fraction(value) - int(expected)) <= abs_tol
 
 
 def _as_number(token: str) -> float | None:
