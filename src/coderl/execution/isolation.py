@@ -1,9 +1,10 @@
-"""The isolation layers, as small functions applied in freshly forked processes.
+"""The isolation layers, as small functions applied by a zygote (once) and its children.
 
-Used by `sandbox.run_sandboxed` (any argv) and by the pool's zygote (Python programs). Each
-layer and what it defends is described in docs/judge.md. As root every layer is on; as an
-unprivileged user the judge falls back to rlimits, its own session and (where user
-namespaces are allowed) an empty network namespace: see `PRIVILEGED`.
+Every program (Python or exec'd, through the pool or `sandbox.run_sandboxed`) runs in a
+zygote's child. Each layer and what it defends is described in docs/judge.md. As root every
+layer is on; as an unprivileged user the judge falls back to rlimits, its own session and
+(where user namespaces are allowed) an empty network namespace: see `PRIVILEGED`. The
+filesystem view is `view.py`, the cgroups `cgroups.py`, the cleanup `cleanup.py`.
 
 The zygote calls several of these between forks, where every page Python touches costs a
 page fault and often a copy (docs/judge.md, "Speed"): they use plain ``try``/``except`` and
@@ -34,9 +35,9 @@ _CLONE_NEWNET = 0x40000000
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 1, 36, 38
 
 PRIVILEGED = os.geteuid() == 0
-"""Root: sandboxes run as their own uid (RLIMIT_NPROC counts them), in their own network and
-mount namespaces. Otherwise: the caller's uid, no process-count limit, and a network
-namespace only where unprivileged user namespaces are allowed."""
+"""Root: sandboxes run as their own uid (RLIMIT_NPROC counts them), in their own network, IPC
+and mount namespaces (the view) and cgroups. Otherwise: the caller's uid, no process-count
+limit, and a network namespace only where unprivileged user namespaces are allowed."""
 
 UID_BASE = 1 << 20
 SLOTS_PER_OWNER = 1024
@@ -216,12 +217,6 @@ def _children() -> list[int]:
             continue
         kids.extend(map(int, children.split()))
     return kids
-
-
-def kill_children() -> None:
-    """SIGKILL our children (and their process groups); reaping is left to the caller."""
-    for kid in _children():
-        _kill(kid)
 
 
 def kill_descendants(statuses: dict[int, tuple[int, float]] | None = None) -> None:
