@@ -21,9 +21,7 @@ Nothing else of the host exists in the view: not the datasets, not ``/work``, ``
 from __future__ import annotations
 
 import ctypes
-import glob
 import os
-import platform
 import stat
 import sys
 from collections.abc import Iterable, Sequence
@@ -32,7 +30,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 0x1, 0x2, 0x4, 0x8, 0x20
 _MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
 _MNT_DETACH = 2
-_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(platform.machine())
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
 
 RUNTIME = ("/usr",)
 ROOT_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -45,7 +43,7 @@ ETC_ENTRIES = (
     "passwd",
     "group",
     "nsswitch.conf",
-    "java-*",
+    "java-",  # a prefix: the JDKs' configuration folders
 )
 DEVICES = ("null", "zero", "full", "random", "urandom")
 STAGING = "/tmp"  # where the new root is assembled (inside the private namespace only)
@@ -66,9 +64,14 @@ def enter_view(
     /tmp) read-write, a ``scratch_mb`` MiB ``/tmp``) and make it this process's root.
     Raises OSError when a step fails (the judge's fault)."""
     if _SYS_PIVOT_ROOT is None:
-        raise OSError(f"no pivot_root syscall number known for {platform.machine()}")
+        raise OSError(f"no pivot_root syscall number known for {os.uname().machine}")
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
-    etc = [e for pattern in ETC_ENTRIES for e in sorted(glob.glob(f"/etc/{pattern}"))]
+    names = sorted(os.listdir("/etc"))
+    etc = [
+        f"/etc/{n}"
+        for n in names
+        if any(n == e or (e.endswith("-") and n.startswith(e)) for e in ETC_ENTRIES)
+    ]
     read_only = _outermost([*RUNTIME, *etc, *(p for p in ROOT_LINKS if not os.path.islink(p))])
     for path in _outermost(os.path.realpath(p) for p in visible):
         if not any(path == r or path.startswith(r + "/") for r in read_only):
