@@ -207,10 +207,13 @@ def read_proc(path: str) -> bytes:
         os.close(fd)
 
 
-def _children() -> list[int]:
+def _children(single_threaded: bool = False) -> list[int]:
+    """Our children; ``single_threaded`` (the zygote): one read of our own task's list, else
+    one per thread (a child's parent is the thread that forked it)."""
     pid = os.getpid()
+    tids = [pid] if single_threaded else os.listdir(f"/proc/{pid}/task")
     kids: list[int] = []
-    for tid in os.listdir(f"/proc/{pid}/task"):
+    for tid in tids:
         try:
             children = read_proc(f"/proc/{pid}/task/{tid}/children")
         except FileNotFoundError:  # the thread ended
@@ -219,10 +222,12 @@ def _children() -> list[int]:
     return kids
 
 
-def kill_descendants(statuses: dict[int, tuple[int, float]] | None = None) -> None:
+def kill_descendants(
+    statuses: dict[int, tuple[int, float]] | None = None, single_threaded: bool = False
+) -> None:
     """Kill and reap every descendant of this subreaper; ``statuses`` collects each reaped
     pid's (wait status, CPU seconds)."""
-    while kids := _children():
+    while kids := _children(single_threaded):
         for kid in kids:
             _kill(kid)
         for kid in kids:

@@ -579,7 +579,7 @@ def _reap(pid: int, grace_s: float, state: _State) -> dict[str, Any]:
             select.select([pidfd], [], [], grace_s)
             os.close(pidfd)
     statuses: dict[int, tuple[int, float]] = {}
-    isolation.kill_descendants(statuses)
+    isolation.kill_descendants(statuses, single_threaded=True)
     status = statuses.get(pid, (0, 0.0))[0]
     cpu = sum(seconds for _, seconds in statuses.values())  # the whole tree, orphans too
     oom = False
