@@ -262,12 +262,15 @@ def finish_stdio(
     given, is called once the run ended by itself (with the CPU it used so far), after the
     reap is asked for and before its answer is read: the next run is then spawned while the
     zygote cleans up and the worker decides this one's verdict."""
-    child = started.pending.child(zygote)
+    pending = started.pending  # its pid is read when first needed: no wait for the fork
+    if pending.program:  # too big for the pipe: written once the child exists
+        pending.child(zygote)
     limits, cpu_limit = started.limits, started.cpu_limit_s
-    assert child.stdout_fd is not None
-    watch = _Watch(zygote, child, limits, cpu_limit)
+    assert pending.stdout_fd is not None
+    watch = _Watch(zygote, pending, limits, cpu_limit)
     stdout, report = bytearray(), None
     truncated = False
+    child = pending  # the fds the loop reads are the pending child's
     open_fds = {child.stdout_fd, child.reports.fd}
     try:
         while open_fds and (ready := watch.wait(open_fds)) is not None:
@@ -286,6 +289,7 @@ def finish_stdio(
     except (ProtocolViolation, BrokenPipeError, TimeoutError):
         report = {"event": "garbage"}
     cpu = watch.cpu()
+    child = pending.child(zygote)
     stopped = watch.timed_out or truncated
     if report is None and not stopped and (setup := child.setup_error()):
         raise ZygoteDied(f"sandbox setup failed: {setup}")
@@ -308,7 +312,9 @@ def finish_stdio(
 class _Watch:
     """A run's CPU and wall budgets, checked whenever a wait for its output expires."""
 
-    def __init__(self, zygote: Zygote, child: Child, limits: Limits, cpu_limit_s: float):
+    def __init__(
+        self, zygote: Zygote, child: Child | PendingChild, limits: Limits, cpu_limit_s: float
+    ):
         self._zygote, self._child = zygote, child
         self._cpu_limit = cpu_limit_s
         self._start = time.monotonic()
@@ -336,6 +342,8 @@ class _Watch:
         self._grace = True
 
     def cpu(self) -> float:
+        if isinstance(self._child, PendingChild):
+            self._child = self._child.child(self._zygote)
         return self._zygote.cpu_seconds(self._child)
 
     def wall(self) -> float:

@@ -142,8 +142,12 @@ class PendingChild:
         self.stdout_fd: int | None = None
         self.setup_fd = -1
         self.program = b""  # written once the child exists (when too big for the pipe)
+        self._child: Child | None = None
 
     def child(self, zygote: Zygote) -> Child:
+        """The child, once the zygote said it exists (the same one on every call)."""
+        if self._child is not None:
+            return self._child
         answer = self.owed.get(zygote)
         # the cgroup's CPU just before the fork, read by the zygote: what an earlier run left
         # (killed by a reap answered before this spawn) is not charged to this program
@@ -159,6 +163,7 @@ class PendingChild:
             with contextlib.suppress(BrokenPipeError, TimeoutError):  # seen as the child's end
                 write_all(self.command_fd, self.program, deadline=time.monotonic() + 10)
             self.program = b""
+        self._child = child
         return child
 
 
