@@ -270,21 +270,21 @@ def finish_stdio(
     watch = _Watch(zygote, pending, limits, cpu_limit)
     stdout, report = bytearray(), None
     truncated = False
-    child = pending  # the fds the loop reads are the pending child's
-    open_fds = {child.stdout_fd, child.reports.fd}
+    stdout_fd, reports = pending.stdout_fd, pending.reports
+    open_fds = {stdout_fd, reports.fd}
     try:
         while open_fds and (ready := watch.wait(open_fds)) is not None:
-            if child.stdout_fd in ready:
-                chunk = os.read(child.stdout_fd, 1 << 16)
+            if stdout_fd in ready:
+                chunk = os.read(stdout_fd, 1 << 16)
                 stdout += chunk
                 if not chunk:
-                    open_fds.discard(child.stdout_fd)
+                    open_fds.discard(stdout_fd)
                 elif len(stdout) > limits.output_limit_bytes:
                     truncated = True
                     break
-            if child.reports.fd in ready and not child.reports.pump():
-                open_fds.discard(child.reports.fd)
-            while (message := child.reports.take()) is not None:
+            if reports.fd in ready and not reports.pump():
+                open_fds.discard(reports.fd)
+            while (message := reports.take()) is not None:
                 report = message[0] if type(message[0]) is dict else {"event": "garbage"}
     except (ProtocolViolation, BrokenPipeError, TimeoutError):
         report = {"event": "garbage"}
