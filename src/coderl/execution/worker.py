@@ -3,8 +3,9 @@
 Started fresh (a new interpreter that calls `main`) so that it holds none of the judge's
 data; it starts its zygote before it receives any job. Per submission (Python here; C, C++
 and Java in `compiled.judge_compiled_job`) it spawns sandboxed children through the zygote,
-runs trusted test code itself, compares outputs, and sends the `Judgement` back. Channel: length-prefixed pickles, on the fds it got as stdin/stdout
-(trusted peers both ends; the untrusted child only ever speaks JSON to the worker).
+runs trusted test code itself, compares outputs, and sends the `Judgement` back. Channel:
+length-prefixed pickles, on the fds it got as stdin/stdout (trusted peers both ends; the
+untrusted child only ever speaks JSON to the worker).
 """
 
 from __future__ import annotations
