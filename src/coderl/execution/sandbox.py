@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from coderl.execution import isolation
+from coderl.execution import isolation, slots
 from coderl.execution.limits import Limits
 from coderl.execution.session import SandboxResult, run_exec
 from coderl.execution.zygote import Zygote
@@ -27,9 +26,6 @@ __all__ = ["SANDBOX_CWD", "SandboxResult", "one_shot_zygote", "run_sandboxed"]
 
 SANDBOX_CWD = "/sandbox"
 """Where a given ``cwd`` appears inside the sandbox's view."""
-_FIRST_SLOT = 512  # pool workers use slots below this
-_slots = list(range(_FIRST_SLOT, isolation.SLOTS_PER_OWNER))
-_slots_lock = threading.Lock()
 
 
 def run_sandboxed(
@@ -80,15 +76,11 @@ def one_shot_zygote(
 
 @contextlib.contextmanager
 def _slot() -> Iterator[int]:
-    with _slots_lock:
-        if not _slots:
-            raise RuntimeError("too many concurrent sandboxed runs in one process")
-        slot = _slots.pop()
+    slot = slots.acquire()
     try:
         yield slot
     finally:
-        with _slots_lock:
-            _slots.append(slot)
+        slots.release(slot)
 
 
 def _hand_over(path: str, uid: int) -> None:
