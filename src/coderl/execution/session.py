@@ -118,7 +118,10 @@ class CallSession:
         self._zygote = zygote
         self._limits = limits
         budget = limits.cpu_time_s * (tests + 1) + 1
-        self._child: Child | None = zygote.spawn("calls", budget, program, prelude=prelude)
+        # the pid is read when first needed: the child loads the program meanwhile
+        self._child: Child | PendingChild | None = zygote.spawn_later(
+            "calls", budget, program, prelude=prelude
+        )
         self.failure: CandidateFailure | None = None  # set once the child is unusable
         self.load_failed = True  # until the child says it loaded the program
         self.begin_test()
@@ -137,7 +140,9 @@ class CallSession:
     def begin_test(self, cpu_limit_s: float | None = None) -> None:
         """Start a test's budgets: ``cpu_limit_s`` (default ``cpu_time_s``), and the wall."""
         self._cpu_limit = self._limits.cpu_time_s if cpu_limit_s is None else cpu_limit_s
-        self._cpu_start = self._cpu_now()
+        # a child not yet known has used nothing since its fork (the meter's zero)
+        pending = isinstance(self._child, PendingChild)
+        self._cpu_start = 0.0 if pending else self._cpu_now()
         self._cpu_known = 0.0
         self._wall_start = time.monotonic()
         self._wall_deadline = self._wall_start + self._limits.wall_s
@@ -148,7 +153,11 @@ class CallSession:
         return max(cpu, self._cpu_known), time.monotonic() - self._wall_start
 
     def _cpu_now(self) -> float:
-        return self._zygote.cpu_seconds(self._child) if self._child else 0.0
+        if self._child is None:
+            return 0.0
+        if isinstance(self._child, PendingChild):
+            self._child = self._child.child(self._zygote)
+        return self._zygote.cpu_seconds(self._child)
 
     def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Call ``name`` in the child; the plain value it returned, or `CandidateFailure`."""
@@ -185,6 +194,8 @@ class CallSession:
         if self._child is None:
             return None
         child, self._child = self._child, None
+        if isinstance(child, PendingChild):
+            child = child.child(self._zygote)
         return self._zygote.reap(child, wait=wait)
 
     def _await(self) -> dict[str, Any]:
@@ -209,6 +220,8 @@ class CallSession:
 
     def _end(self) -> Ending:
         assert self._child is not None
+        if isinstance(self._child, PendingChild):
+            self._child = self._child.child(self._zygote)
         setup_error = self._child.setup_error()
         if setup_error:
             raise ZygoteDied(f"sandbox setup failed: {setup_error}")
