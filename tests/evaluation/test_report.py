@@ -6,6 +6,7 @@ import random
 import pytest
 
 from coderl.errors import DataError
+from coderl.evaluation.provenance import Provenance
 from coderl.evaluation.report import build_report
 from coderl.execution.types import Judgement, Verdict
 from coderl.problems.types import Problem
@@ -79,8 +80,9 @@ def test_a_k_beyond_some_problems_samples_is_dropped_with_the_reason() -> None:
 def test_order_of_judgements_does_not_matter() -> None:
     shuffled = judgements(VERDICTS)
     random.Random(1).shuffle(shuffled)
-    assert build_report(PROBLEMS, shuffled, ks=[1, 2]) == build_report(
-        PROBLEMS, judgements(VERDICTS), ks=[1, 2]
+    provenance = Provenance(problems="fixed")  # one timestamp for both reports
+    assert build_report(PROBLEMS, shuffled, ks=[1, 2], provenance=provenance) == build_report(
+        PROBLEMS, judgements(VERDICTS), ks=[1, 2], provenance=provenance
     )
 
 
