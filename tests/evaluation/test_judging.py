@@ -83,3 +83,12 @@ def test_judgements_round_trip(tmp_path):
     path = tmp_path / "j.jsonl"
     write_judgements(path, judgements)
     assert list(read_judgements(path)) == judgements
+
+
+def test_duplicate_submissions_are_refused_not_dropped():
+    from coderl.evaluation.judging import judge_with_progress
+    from coderl.execution.types import Submission
+
+    twice = [Submission(SQUARE, "x = 1", sample_index=3), Submission(SQUARE, "x = 2", 3)]
+    with pytest.raises(ValueError, match="sample 3 of problem p/1 is submitted twice"):
+        judge_with_progress(None, twice, progress=False)  # refused before any judging

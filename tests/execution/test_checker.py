@@ -216,3 +216,43 @@ def test_apps_unwraps_a_single_element_expected_list() -> None:
     assert not apps_values_match([5, 6], 5)
     assert not apps_values_match([5], 6)
     assert not apps_values_match([True], 1)
+
+
+# An integer answer is exact: one decimal point must not switch to a relative tolerance.
+@pytest.mark.parametrize(
+    ("expected", "actual", "ok"),
+    [
+        ("999999999999", "1000000999998.0", False),  # within 1e-6 relative, 999999 off
+        ("999999999999", "999999999999.0", True),  # the same integer, written as a float
+        ("-5", "-5.000", True),
+        ("0", "-0.0", True),
+        ("7", "7.5", False),
+        ("7", "6.9999999999", True),  # within abs_tol
+        ("7", "7e0", True),
+        ("3", "1e999999999", False),  # no overflow, no float rounding
+        ("3", "1e99999999999999999999", False),  # beyond even Decimal's exponents
+        ("0", "-1e-99999999999999999999", True),
+        ("1", "1." + "0" * 100000, True),
+        ("12345678901234567890123", "12345678901234567890124.0", False),  # beyond a float
+        ("12345678901234567890123", "12345678901234567890123.0", True),
+        ("2.5", "2.5000001", True),  # a decimal expected keeps its tolerance
+    ],
+)
+def test_integer_tokens_are_exact(expected, actual, ok):
+    assert outputs_match(expected + "\n", actual + "\n") is ok
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "ok"),
+    [
+        (999999999999, 1000000999998.0, False),
+        (999999999999, 999999999999.0, True),
+        (2**70 + 1, float(2**70), False),  # a float cannot hold it: never "close"
+        (3, float("inf"), False),
+        (3, float("nan"), False),
+        ([1, 2], [1.0, 2.5], False),
+        (1.5, 1.5000001, True),
+    ],
+)
+def test_integer_values_are_exact(expected, actual, ok):
+    assert values_match(expected, actual) is ok

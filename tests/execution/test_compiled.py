@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import glob
+import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from coderl.execution import compiled, isolation
+from coderl.execution import isolation
 from coderl.execution.compiled import compiles, detokenize_xlcost, judge_compiled
+from coderl.execution.judge import Judge
 from coderl.execution.limits import JudgeConfig, Limits
 from coderl.execution.types import Submission, Verdict
 from coderl.problems.types import Problem, TestCase
@@ -43,16 +47,38 @@ class GFG {
 """
 
 
+_JUDGES: dict[JudgeConfig, Judge] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_judges() -> Iterator[None]:
+    yield
+    for running in _JUDGES.values():
+        running.__exit__(None, None, None)
+    _JUDGES.clear()
+
+
 def judge(
     code: str,
     language: str,
     tests: tuple[TestCase, ...] = SUM_TESTS,
     config: JudgeConfig = CONFIG,
     stop: bool = False,
+    all_outcomes: bool = True,
 ):
+    """Judge on a warm judge per config (the way `Judge` runs compiled programs)."""
     problem = Problem(id="p1", source="test", statement="", tests=tests, language=language)
-    submission = Submission(problem=problem, code=code, stop_at_first_failure=stop)
-    return judge_compiled(submission, config)
+    submission = Submission(
+        problem=problem, code=code, stop_at_first_failure=stop, all_outcomes=all_outcomes
+    )
+    if config not in _JUDGES:
+        _JUDGES[config] = Judge(config).__enter__()
+    return _JUDGES[config].run([submission])[0]
+
+
+def test_judge_compiled_judges_one_submission_on_its_own() -> None:
+    problem = Problem(id="p1", source="test", statement="", tests=SUM_TESTS, language="c")
+    assert judge_compiled(Submission(problem, C_SUM), CONFIG).verdict is Verdict.PASSED
 
 
 @pytest.mark.parametrize(
@@ -138,7 +164,7 @@ def test_warnings_are_not_failures(code: str, language: str) -> None:
     result = compiles(code, language)
     assert result.ok, result
     assert result.seconds > 0
-    assert judge(code, language, ()).verdict is Verdict.PASSED
+    assert judge(code, language, (TestCase.stdio("", ""),)).verdict is Verdict.PASSED
 
 
 def test_c_programs_link_the_math_library() -> None:
@@ -261,35 +287,30 @@ int main(int argc, char **argv) { puts(remove(argv[0]) == 0 ? "removed" : "intac
     assert judge(code, "c", (TestCase.stdio("", "intact"),) * 2).verdict is Verdict.PASSED
 
 
-def test_artefacts_are_removed(monkeypatch: pytest.MonkeyPatch) -> None:
-    made: list[Path] = []
-    build_dir = compiled._build_dir
+def _zygote_scratch(running: Judge) -> tuple[list[str], list[str]]:
+    """The scratch roots of the judge's zygotes and what is in them (seen from outside
+    their views, through /proc/<zygote>/root)."""
+    roots = []
+    for worker in running._pool._workers:
+        pid = worker.process.pid
+        for zygote in isolation.read_proc(f"/proc/{pid}/task/{pid}/children").split():
+            roots += glob.glob(f"/proc/{int(zygote)}/root/tmp/coderl-sandbox-*")
+    entries = [os.path.join(root, entry) for root in roots for entry in os.listdir(root)]
+    # the zygote keeps one empty working directory ready for the next run
+    return roots, [
+        e for e in entries if not (os.path.basename(e).startswith("run-") and not os.listdir(e))
+    ]
 
-    def spy():
-        context = build_dir()
-        made.append(context.__enter__())
-        return _Wrapped(context, made[-1])
 
-    monkeypatch.setattr(compiled, "_build_dir", spy)
+@pytest.mark.skipif(not isolation.PRIVILEGED, reason="the view needs root")
+def test_artefacts_are_removed() -> None:
     code = '#include <stdio.h>\nint main(void) { fopen("left.txt", "w"); puts("3"); }\n'
     assert judge(code, "c", SUM_TESTS[:1]).verdict is Verdict.PASSED
     assert judge("int main( {", "c").verdict is Verdict.COMPILE_ERROR
     assert compiles(C_SUM, "c").ok
-    assert len(made) == 3
-    assert not any(path.exists() for path in made)
-
-
-class _Wrapped:
-    """A context manager that was already entered (so the test can see its folder)."""
-
-    def __init__(self, context, value: Path) -> None:
-        self._context, self._value = context, value
-
-    def __enter__(self) -> Path:
-        return self._value
-
-    def __exit__(self, *exc) -> None:
-        self._context.__exit__(*exc)
+    roots, left = _zygote_scratch(_JUDGES[CONFIG])
+    assert roots and left == []
+    assert not glob.glob("/tmp/coderl-build-*")
 
 
 # XLCoST's tokenized programs

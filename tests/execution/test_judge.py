@@ -173,3 +173,15 @@ def test_a_dead_worker_is_infra_error_and_replaced():
         (result,) = judge.run([slow])
         assert result.verdict is Verdict.INFRA_ERROR and result.error.type == "JudgeFault"
         assert judge.run([Submission(ADD_CALL, "def add(a, b): return a + b")])[0].passed
+
+
+def test_two_judges_in_one_process_never_share_a_sandbox():
+    """Each worker holds a sandbox slot of its own (uid, cgroups), even across judges: two
+    judges sharing one would count each other's processes, CPU and memory."""
+    config = JudgeConfig(limits=FAST_LIMITS, workers=2)
+    with Judge(config) as first, Judge(config) as second:
+        slots = [w.slot for judge in (first, second) for w in judge._pool._workers]
+        assert len(set(slots)) == 4
+        problem = Problem(id="p", source="test", statement="", tests=(TestCase.stdio("", "1"),))
+        both = [j.run([Submission(problem, "print(1)")])[0] for j in (first, second)]
+        assert all(result.passed for result in both)

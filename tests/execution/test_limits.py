@@ -23,3 +23,10 @@ def test_judge_config_loads_from_yaml(tmp_path):
     path.write_text("workers: 3\nlimits:\n  cpu_time_s: 2\napps_compat: true\n")
     config = load_config(JudgeConfig, path)
     assert config.workers == 3 and config.limits.cpu_time_s == 2 and config.apps_compat
+
+
+def test_a_submission_cpu_budget_defaults_to_fifteen_tests():
+    assert Limits(cpu_time_s=2).total_cpu_s == 30
+    assert Limits(cpu_time_s=2, total_cpu_time_s=5).total_cpu_s == 5
+    with pytest.raises(ValueError, match="total_cpu_time_s"):
+        Limits(total_cpu_time_s=0)

@@ -103,16 +103,29 @@ def build_submissions(
 def judge_with_progress(
     judge: Judge, submissions: Sequence[Submission], desc: str = "judge", progress: bool = True
 ) -> list[Judgement]:
-    """Judge ``submissions`` as they finish, under a progress bar; in input order."""
+    """Judge ``submissions`` as they finish, under a progress bar; in input order.
+
+    Judgements come back keyed by (problem id, sample index), so two submissions with the
+    same key could not be told apart: they are refused up front (`ValueError`).
+    """
     from coderl.progress import progress_bar
 
-    order = {(s.problem.id, s.sample_index): i for i, s in enumerate(submissions)}
+    order: dict[tuple[str, int], int] = {}
+    for i, submission in enumerate(submissions):
+        key = (submission.problem.id, submission.sample_index)
+        if key in order:
+            raise ValueError(
+                f"sample {key[1]} of problem {key[0]} is submitted twice (positions "
+                f"{order[key]} and {i}): give each submission its own sample_index"
+            )
+        order[key] = i
     results: list[Judgement | None] = [None] * len(submissions)
     with progress_bar(total=len(submissions), desc=desc, unit="program", enabled=progress) as bar:
         for judgement in judge.stream(submissions):
             results[order[(judgement.problem_id, judgement.sample_index)]] = judgement
             bar.update(1)
-    return [j for j in results if j is not None]
+    assert all(j is not None for j in results), "the judge returned fewer judgements"
+    return results  # type: ignore[return-value]
 
 
 def write_judgements(

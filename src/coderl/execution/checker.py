@@ -8,8 +8,10 @@ only so that numbers can be compared with published ones.
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
+from fractions import Fraction
 from typing import Any
 
 _BLANKS = " \t\f\v"
@@ -44,11 +46,16 @@ def outputs_match(
 
 
 def tokens_match(expected: str, actual: str, *, abs_tol: float, rel_tol: float) -> bool:
-    """Equal as text, or both decimal numbers (not both integers) within tolerance."""
+    """Equal as text, or both decimal numbers within tolerance; where the expected token is
+    an integer, the answer must be that integer (``7.0`` is 7) within ``abs_tol`` only,
+    computed exactly: a relative tolerance would let ``1000000999998.0`` pass for
+    ``999999999999``."""
     if expected == actual:
         return True
-    if _INTEGER.fullmatch(expected) and _INTEGER.fullmatch(actual):
-        return False  # integers are exact: a float would round away digits of big ones
+    if _INTEGER.fullmatch(expected):
+        if _INTEGER.fullmatch(actual):
+            return False  # integers are exact: a float would round away digits of big ones
+        return _NUMBER.fullmatch(actual) is not None and _exactly_near(expected, actual, abs_tol)
     want, got = _as_number(expected), _as_number(actual)
     if want is None or got is None:
         return False
@@ -61,7 +68,9 @@ def values_match(
     """Whether a returned plain value (JSON-like) equals the expected one.
 
     Lists and tuples are the same sequence; ``bool`` is not a number; two ints compare exactly,
-    any other pair of numbers within tolerance; strings, None and dict keys compare exactly.
+    a float where an int is expected must equal it within ``abs_tol`` (exactly computed, no
+    relative tolerance), any other pair of numbers within tolerance; strings, None and dict
+    keys compare exactly.
     Any other type (sets, objects) never matches: only plain data crosses the sandbox.
     """
     if isinstance(expected, bool) or isinstance(actual, bool):
@@ -69,6 +78,8 @@ def values_match(
     if isinstance(expected, int | float) and isinstance(actual, int | float):
         if isinstance(expected, int) and isinstance(actual, int):
             return expected == actual
+        if isinstance(expected, int):  # an integer answer: exact, within abs_tol at most
+            return math.isfinite(actual) and abs(Fraction(actual) - expected) <= abs_tol
         try:
             return _close(float(expected), float(actual), abs_tol=abs_tol, rel_tol=rel_tol)
         except OverflowError:  # an int beyond any float cannot be near a float
@@ -114,6 +125,22 @@ def _lines(text: str) -> list[str]:
 
 def _tokens(line: str) -> list[str]:
     return [token for token in _TOKEN_SPLIT.split(line) if token]
+
+
+def _exactly_near(expected: str, actual: str, abs_tol: float) -> bool:
+    """|actual - expected| <= abs_tol, in exact decimal arithmetic (no float rounding, any
+    exponent: ``1e999999`` is a number, not an overflow)."""
+    digits = len(expected) + len(actual) + 30
+    with decimal.localcontext() as context:
+        context.prec = digits
+        context.Emax, context.Emin = decimal.MAX_EMAX, decimal.MIN_EMIN
+        try:
+            difference = abs(decimal.Decimal(actual) - decimal.Decimal(expected))
+            return difference <= decimal.Decimal(abs_tol)
+        except decimal.DecimalException:  # an exponent beyond even Decimal's range
+            pass
+    value = float(actual)  # then it is astronomically large (inf) or small (0.0)
+    return math.isfinite(value) and abs(Fraction(value) - int(expected)) <= abs_tol
 
 
 def _as_number(token: str) -> float | None:

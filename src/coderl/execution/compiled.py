@@ -1,32 +1,41 @@
 """Judging C, C++ and Java programs: compile once in a fresh folder, then run each stdio test.
 
-The compiler runs in the sandbox too (source code can make a compiler read files, hang or eat
-memory). Only errors fail a compilation, never warnings (PPOCoder's reference counted any
-stderr output as a failure). docs/checker.md lists the flags and limits.
+Everything runs through a worker's zygote (`Zygote.spawn` in ``exec`` mode), so compiled
+programs get the same layers as Python ones (view, uid, namespaces, cgroups, subreaper) and
+no judge thread ever forks. The build folder lives in the zygote's scratch dir; the worker
+reaches it through ``/proc/<zygote>/root``. The compiler runs in the sandbox too (source
+code can make a compiler read files, hang or eat memory). Only errors fail a compilation,
+never warnings (PPOCoder's reference counted any stderr output as a failure). docs/checker.md
+lists the flags and limits.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
-import shutil
 import signal
-import tempfile
+import stat
 import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from types import CodeType
+from typing import TYPE_CHECKING
 
-from coderl.execution import isolation
 from coderl.execution.checker import outputs_match
+from coderl.execution.cleanup import remove_tree
 from coderl.execution.harness import FILENAME
 from coderl.execution.limits import JudgeConfig, Limits
-from coderl.execution.sandbox import SandboxResult, run_sandboxed
+from coderl.execution.session import SandboxResult, run_exec
 from coderl.execution.types import ErrorInfo, Judgement, Submission, TestOutcome, Verdict
+from coderl.execution.verdicts import TestBudget, aggregate, first_error
 from coderl.problems.types import TestCase
+
+if TYPE_CHECKING:
+    from coderl.execution.worker import Job
+    from coderl.execution.zygote import Zygote
 
 COMPILED_LANGUAGES = ("c", "cpp", "java")
 
@@ -87,50 +96,68 @@ def compiles(code: str, language: str, timeout_s: float = 30.0) -> CompileResult
     """Compile ``code`` as c, cpp or java (or byte-compile python) and discard the output."""
     if language == "python":
         return _python_compiles(code)
-    with _build_dir() as root:
-        return _build(code, language, root, timeout_s).result
+    if language not in _C_FAMILY and language != "java":
+        raise ValueError(f"cannot compile {language!r}: expected python, c, cpp or java")
+    from coderl.execution.sandbox import one_shot_zygote
+
+    with (
+        one_shot_zygote(COMPILE_LIMITS, max_processes=JVM_MIN_PROCESSES) as zygote,
+        _build_dir(zygote) as build_dir,
+    ):
+        return _build(code, language, zygote, build_dir, timeout_s).result
 
 
 def judge_compiled(submission: Submission, config: JudgeConfig) -> Judgement:
-    """Compile the submission, run its selected stdio tests, and decide the verdict."""
-    problem = submission.problem
-    tests = submission.selected_tests()
+    """Judge one C, C++ or Java submission on a judge of its own (convenience; a `Judge`
+    judges many at once on its warm workers)."""
+    from coderl.execution.judge import Judge
+
+    with Judge(dataclasses.replace(config, workers=1)) as judge:
+        return judge.run([submission])[0]
+
+
+def judge_compiled_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
+    """Compile the job's program, run its stdio tests, and decide the verdict (in a worker)."""
+    tests = job.tests
     if any(test.kind != "stdio" for test in tests):
-        message = f"problem {problem.id}: {problem.language} programs have stdio tests only"
-        return Judgement(
-            problem.id,
-            submission.sample_index,
-            Verdict.INFRA_ERROR,
-            error=ErrorInfo("UnsupportedTest", message),
-        )
+        message = f"problem {job.problem_id}: {job.language} programs have stdio tests only"
+        error = ErrorInfo("UnsupportedTest", message)
+        return Judgement(job.problem_id, job.sample_index, Verdict.INFRA_ERROR, error=error)
     started = time.monotonic()
-    outcomes: list[TestOutcome] = []
-    first_error: ErrorInfo | None = None
-    with _build_dir() as root:
-        build = _build(submission.code, problem.language, root, COMPILE_LIMITS.wall_time_s)
+    results: list[tuple[TestOutcome, ErrorInfo | None]] = []
+    with _build_dir(zygote) as build_dir:
+        build = _build(job.code, job.language, zygote, build_dir, COMPILE_LIMITS.wall_s)
         if not build.result.ok:
             return Judgement(
-                problem.id,
-                submission.sample_index,
+                job.problem_id,
+                job.sample_index,
                 Verdict.COMPILE_ERROR,
                 error=ErrorInfo("CompileError", build.result.message, build.result.line),
                 wall_time_s=time.monotonic() - started,
             )
-        argv, limits, env = _run_command(problem.language, build.target, root, config.limits)
+        argv, limits, env = _run_command(job.language, build.target, build_dir, config.limits)
+        budget = TestBudget(config.limits, job.all_outcomes, job.stop_at_first_failure)
         for test in tests:  # each run in a fresh, empty folder: no test sees another's files
-            result = run_sandboxed(argv, test.stdin.encode(), limits, env=env)
-            outcome, error = _decide(result, test, config, problem.language)
-            outcomes.append(outcome)
-            first_error = first_error or error
-            if outcome.verdict is not Verdict.PASSED and submission.stop_at_first_failure:
+            run_limits = dataclasses.replace(limits, cpu_time_s=budget.next_cpu_limit())
+            result = run_exec(
+                zygote,
+                list(argv),
+                test.stdin.encode(),
+                run_limits,
+                env=env,
+                max_processes=limits.max_processes,
+            )
+            outcome, error = _decide(result, test, config, job.language, run_limits)
+            results.append((outcome, error))
+            if budget.stop_after(outcome):
                 break
-    failed = [o.verdict for o in outcomes if o.verdict is not Verdict.PASSED]
+    outcomes = tuple(outcome for outcome, _ in results)
     return Judgement(
-        problem.id,
-        submission.sample_index,
-        failed[0] if failed else Verdict.PASSED,
-        tests=tuple(outcomes),
-        error=first_error,
+        job.problem_id,
+        job.sample_index,
+        aggregate([o.verdict for o in outcomes]),
+        tests=outcomes,
+        error=first_error(results),
         cpu_time_s=sum(o.cpu_time_s for o in outcomes),
         wall_time_s=time.monotonic() - started,
     )
@@ -182,62 +209,86 @@ def _read_literal(text: str, start: int) -> tuple[str, int]:
 
 
 @contextmanager
-def _build_dir() -> Iterator[Path]:
-    """A fresh folder for one program (``src`` the compiler's, ``bin`` what runs); removed
-    with all it holds when judging ends."""
-    path = Path(tempfile.mkdtemp(prefix="coderl-build-"))
-    path.chmod(0o711)  # sandbox uids may pass through to src and bin, not list
+def _build_dir(zygote: Zygote) -> Iterator[str]:
+    """A fresh folder for one program in the zygote's scratch dir (``src`` the compiler's,
+    owned by the sandbox uid; ``bin`` what runs, the judge's), removed with all it holds."""
+    path = f"{zygote.root}/build-{os.urandom(6).hex()}"
+    host = zygote.host_path(path)
+    os.mkdir(host, 0o711)  # sandbox uids may pass through to src and bin, not list
+    os.chmod(host, 0o711)
     try:
+        os.mkdir(f"{host}/src", 0o700)
+        if zygote.uid is not None:
+            os.chown(f"{host}/src", zygote.uid, zygote.uid)
         yield path
     finally:
-        isolation.remove_tree(str(path))
+        remove_tree(host)
 
 
-def _build(code: str, language: str, root: Path, timeout_s: float) -> _Build:
-    """Compile ``code`` in ``root/src`` within ``timeout_s`` seconds (CPU and wall), and
-    install what runs in ``root/bin``."""
-    workdir = root / "src"
-    workdir.mkdir()
+def _build(code: str, language: str, zygote: Zygote, build_dir: str, timeout_s: float) -> _Build:
+    """Compile ``code`` in ``build_dir/src`` within ``timeout_s`` seconds (CPU and wall), and
+    install what runs in ``build_dir/bin``."""
+    workdir = f"{build_dir}/src"
     limits = dataclasses.replace(COMPILE_LIMITS, cpu_time_s=timeout_s, wall_time_s=timeout_s)
     if language == "java":
         main_class = _java_public_class(code)
-        source = workdir / f"{main_class or 'Main'}.java"
+        source = f"{main_class or 'Main'}.java"
         java_flags = (*_JVM_FLAGS, f"-Xmx{_JAVAC_HEAP_MB}m", "-XX:TieredStopAtLevel=1")
         argv = ["javac", *(f"-J{f}" for f in java_flags), "-encoding", "UTF-8", "-nowarn"]
-        argv += ["-d", ".", source.name]
+        argv += ["-d", ".", source]
         limits = _jvm_limits(limits, _JAVAC_HEAP_MB)
     elif language in _C_FAMILY:
-        compiler, std, name = _C_FAMILY[language]
-        source = workdir / name
-        argv = [compiler, "-O2", f"-std={std}", "-pipe", "-o", "prog", name, "-lm"]
+        compiler, std, source = _C_FAMILY[language]
+        argv = [compiler, "-O2", f"-std={std}", "-pipe", "-o", "prog", source, "-lm"]
     else:
         raise ValueError(f"cannot compile {language!r}: expected python, c, cpp or java")
-    source.write_text(code, encoding="utf-8")
+    host_src = zygote.host_path(workdir)
+    with open(f"{host_src}/{source}", "x", encoding="utf-8") as out:
+        out.write(code)
     started = time.monotonic()
     env = _JVM_ENV if language == "java" else None
-    result = run_sandboxed(argv, b"", limits, cwd=workdir, env=env)
+    result = run_exec(
+        zygote, argv, b"", limits, env=env, cwd=workdir, max_processes=limits.max_processes
+    )
     seconds = _since(started)
     if result.timed_out or result.memory_exceeded or result.exit_code != 0:
         return _Build(CompileResult(False, *_compile_error(result, timeout_s), seconds))
     if language == "java":
-        main_class = main_class or _java_main_class(code, workdir)
+        main_class = main_class or _java_main_class(code, host_src)
         if main_class is None:
             message = "no class has a main(String[]) method"
             return _Build(CompileResult(False, message, None, seconds))
-    bin_dir = _install(workdir, root / "bin")
-    target = main_class if language == "java" else str(bin_dir / "prog")
+    _install(host_src, zygote.host_path(f"{build_dir}/bin"))
+    target = main_class if language == "java" else f"{build_dir}/bin/prog"
     return _Build(CompileResult(True, seconds=seconds), target)
 
 
-def _install(workdir: Path, bin_dir: Path) -> Path:
+def _install(workdir: str, bin_dir: str) -> None:
     """Copy the binary or class files to ``bin_dir``, owned by the judge and read-only to the
-    program, so that no test run can change what the next one runs."""
-    bin_dir.mkdir(mode=0o755)
-    for path in workdir.iterdir():
-        if path.name == "prog" or path.suffix == ".class":
-            shutil.copyfile(path, bin_dir / path.name)
-            (bin_dir / path.name).chmod(0o755)
-    return bin_dir
+    program, so that no test run can change what the next one runs. The compiler's folder is
+    the sandbox's: only regular files are read, and never through a symlink."""
+    os.mkdir(bin_dir, 0o755)
+    os.chmod(bin_dir, 0o755)
+    for name in os.listdir(workdir):
+        if name == "prog" or name.endswith(".class"):
+            data = _read_regular(f"{workdir}/{name}")
+            if data is None:
+                continue
+            fd = os.open(f"{bin_dir}/{name}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)
+            with open(fd, "wb") as out:
+                out.write(data)
+            os.chmod(f"{bin_dir}/{name}", 0o755)
+
+
+def _read_regular(path: str) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with open(fd, "rb") as source:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return source.read()
 
 
 def _compile_error(result: SandboxResult, timeout_s: float) -> tuple[str, int | None]:
@@ -284,23 +335,23 @@ def _java_public_class(code: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _java_main_class(code: str, workdir: Path) -> str | None:
+def _java_main_class(code: str, workdir: str) -> str | None:
     """The first top-level class, in source order, whose class file declares ``main``."""
     for name in dict.fromkeys(_CLASS.findall(code)):
-        class_file = workdir / f"{name}.class"
-        if class_file.is_file() and all(c in class_file.read_bytes() for c in _MAIN_CONSTANTS):
+        data = _read_regular(f"{workdir}/{name}.class")
+        if data is not None and all(c in data for c in _MAIN_CONSTANTS):
             return name
     return None
 
 
 def _run_command(
-    language: str, target: str, root: Path, limits: Limits
+    language: str, target: str, build_dir: str, limits: Limits
 ) -> tuple[tuple[str, ...], Limits, dict[str, str] | None]:
     """The command line that runs a built program, its limits and extra environment."""
     if language != "java":
         return (target,), limits, None
     heap = f"-Xmx{limits.memory_mb}m"
-    argv = ("java", "-Xss64m", *_JVM_FLAGS, heap, "-cp", str(root / "bin"), target)
+    argv = ("java", "-Xss64m", *_JVM_FLAGS, heap, "-cp", f"{build_dir}/bin", target)
     return argv, _jvm_limits(limits, limits.memory_mb), _JVM_ENV
 
 
@@ -313,7 +364,7 @@ def _jvm_limits(limits: Limits, heap_mb: int) -> Limits:
 
 
 def _decide(
-    result: SandboxResult, test: TestCase, config: JudgeConfig, language: str
+    result: SandboxResult, test: TestCase, config: JudgeConfig, language: str, limits: Limits
 ) -> tuple[TestOutcome, ErrorInfo | None]:
     """The verdict on one test run, and the error to report when the program failed."""
     times = {"cpu_time_s": result.cpu_time_s, "wall_time_s": result.wall_time_s}
@@ -323,7 +374,6 @@ def _decide(
             "MemoryLimitExceeded", detail
         )
     if result.timed_out:
-        limits = config.limits
         detail = f"time limit exceeded ({limits.cpu_time_s:g} s CPU, {limits.wall_s:g} s wall)"
         return TestOutcome(Verdict.TIMEOUT, detail=detail, **times), ErrorInfo("Timeout", detail)
     if result.output_truncated:  # checked before the exit status: the sandbox killed it

@@ -1,9 +1,10 @@
-"""The isolation layers, as small functions applied in freshly forked processes.
+"""The isolation layers, as small functions applied by a zygote (once) and its children.
 
-Used by `sandbox.run_sandboxed` (any argv) and by the pool's zygote (Python programs). Each
-layer and what it defends is described in docs/judge.md. As root every layer is on; as an
-unprivileged user the judge falls back to rlimits, its own session and (where user
-namespaces are allowed) an empty network namespace: see `PRIVILEGED`.
+Every program (Python or exec'd, through the pool or `sandbox.run_sandboxed`) runs in a
+zygote's child. Each layer and what it defends is described in docs/judge.md. As root every
+layer is on; as an unprivileged user the judge falls back to rlimits, its own session and
+(where user namespaces are allowed) an empty network namespace: see `PRIVILEGED`. The
+filesystem view is `view.py`, the cgroups `cgroups.py`, the cleanup `cleanup.py`.
 
 The zygote calls several of these between forks, where every page Python touches costs a
 page fault and often a copy (docs/judge.md, "Speed"): they use plain ``try``/``except`` and
@@ -21,28 +22,28 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from coderl.execution.cleanup import remove_tree
+
 if TYPE_CHECKING:  # not imported at run time: the zygote stays lean (docs/judge.md, "Speed")
     from coderl.execution.limits import Limits
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWIPC = 0x08000000
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT = 0x1, 0x2, 0x4, 0x20
-_MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 1, 36, 38
 
 PRIVILEGED = os.geteuid() == 0
-"""Root: sandboxes run as their own uid (RLIMIT_NPROC counts them), in their own network and
-mount namespaces. Otherwise: the caller's uid, no process-count limit, and a network
-namespace only where unprivileged user namespaces are allowed."""
+"""Root: sandboxes run as their own uid (RLIMIT_NPROC counts them), in their own network, IPC
+and mount namespaces (the view) and cgroups. Otherwise: the caller's uid, no process-count
+limit, and a network namespace only where unprivileged user namespaces are allowed."""
 
 UID_BASE = 1 << 20
 SLOTS_PER_OWNER = 1024
-SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
-"""World-writable places: each sandbox sees private, emptied copies (tmpfs) of these."""
-HIDDEN_DIRS = ("/root", "/home")
-"""Covered by an empty tmpfs inside the sandbox's mount namespace."""
+SCRATCH_DIRS = ("/tmp",)
+"""The view's only writable place (/var/tmp and /dev/shm point into it): emptied after
+every run."""
 
 
 def sandbox_uid(owner_pid: int, slot: int) -> int:
@@ -87,35 +88,45 @@ def unshare_network() -> bool:
     return _libc.unshare(flags) == 0
 
 
-def private_mounts(visible: Sequence[str] = ()) -> bool:
-    """Root only: a private mount namespace where the scratch dirs are fresh tmpfs and the
-    hidden dirs are empty, except for the ``visible`` paths inside them (read-only: the
-    Python installation, when it lives under /root). False when not permitted."""
-    if not PRIVILEGED or _libc.unshare(_CLONE_NEWNS) != 0:
+IPC_SYSCTLS = {
+    "/proc/sys/kernel/shmmni": "0",
+    "/proc/sys/kernel/msgmni": "0",
+    "/proc/sys/kernel/sem": "0 0 0 0",
+    "/proc/sys/fs/mqueue/queues_max": "0",
+}
+"""In the sandbox's IPC namespace no System V segment, queue or semaphore set and no POSIX
+message queue can be made (POSIX shared memory and semaphores are files in /dev/shm, which
+is emptied after every run)."""
+
+
+def unshare_ipc() -> bool:
+    """Root only: a new IPC namespace in which programs can create no IPC object, so none
+    can outlive a run or carry data to the next program. False when not permitted."""
+    if not PRIVILEGED or _libc.unshare(_CLONE_NEWIPC) != 0:
         return False
-    _mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None)
-    hidden = [path for path in HIDDEN_DIRS if os.path.isdir(path)]
-    kept = {
-        path: os.open(path, os.O_PATH)
-        for path in {os.path.realpath(p) for p in visible}
-        if os.path.isdir(path) and any(path.startswith(h + "/") for h in hidden)
-    }
-    for path in SCRATCH_DIRS:
-        if os.path.isdir(path):
-            _mount(b"tmpfs", path.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=1777")
-    for path in hidden:
-        _mount(b"tmpfs", path.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=0755")
-    for path, fd in kept.items():
-        os.makedirs(path, mode=0o755, exist_ok=True)
-        source = f"/proc/self/fd/{fd}".encode()
-        _mount(source, path.encode(), None, _MS_BIND | _MS_REC, None)
-        _mount(b"none", path.encode(), None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY, None)
-        os.close(fd)
+    for path, value in IPC_SYSCTLS.items():
+        with contextlib.suppress(FileNotFoundError):
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                os.write(fd, value.encode())
+            finally:
+                os.close(fd)
     return True
 
 
-def _mount(source: bytes, target: bytes, fstype: bytes | None, flags: int, data: bytes | None):
-    _check(_libc.mount(source, target, fstype, ctypes.c_ulong(flags), data), f"mount {target!r}")
+def private_view(
+    visible: Sequence[str], scratch_mb: int, rw_binds: Sequence[tuple[str, str]] = ()
+) -> bool:
+    """Root only: a private mount namespace whose root is the minimal read-only view of
+    `coderl.execution.view` (``visible`` added read-only, ``rw_binds`` read-write, a
+    ``scratch_mb`` MiB /tmp). False when not permitted; a view that fails half-way raises
+    (the judge's fault)."""
+    if not PRIVILEGED or _libc.unshare(_CLONE_NEWNS) != 0:
+        return False
+    from coderl.execution import view
+
+    view.enter_view(visible, scratch_mb, rw_binds)
+    return True
 
 
 def empty_scratch_dirs(keep: str) -> None:
@@ -139,50 +150,42 @@ def make_workdir(parent: str, uid: int | None) -> str:
     return path
 
 
-def remove_tree(path: str) -> None:
-    """Remove a file or directory tree, whatever permissions the program set inside it."""
-    try:
-        os.rmdir(path)  # the common case: the program left nothing
-        return
-    except OSError:
-        pass
-    if os.path.isdir(path) and not os.path.islink(path):
-        for root, dirs, _ in os.walk(path):
-            for name in dirs:
-                with contextlib.suppress(OSError):
-                    os.chmod(os.path.join(root, name), 0o700)
-        import shutil  # rarely needed, and heavy for the zygote to hold
-
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-
-
-def restrict_inherited(uid: int | None, limits: Limits) -> None:
-    """The restrictions a fork inherits: largest file, no core dumps, the sandbox uid's process
-    count, no supplementary groups, a private umask, no new privileges through exec. A zygote
-    sets them once, before its first fork (root, which it is, is exempt from the process
-    count); `run_sandboxed` sets them in its child. Only root could undo them, and a sandbox
-    never is root."""
+def restrict_inherited(uid: int | None, limits: Limits, max_processes: int | None = None) -> None:
+    """The restrictions a fork inherits: largest file, no core dumps, no POSIX message queue,
+    the sandbox uid's process count (``max_processes`` as the hard limit, up to which a child
+    may be given more: the JVM), no supplementary groups, a private umask, no new privileges
+    through exec. A zygote sets them once, before its first fork (root, which it is, is
+    exempt from the process count). Only root could undo them, and a sandbox never is root."""
     size = limits.file_size_mb << 20
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
     os.umask(0o077)
     if uid is not None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+        hard = max(limits.max_processes, max_processes or 0)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, hard))
         os.setgroups([])
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
 
 
 def enter_sandbox(
-    uid: int | None, limits: Limits, cpu_budget_s: float, workdir: str, new_session: bool = True
+    uid: int | None,
+    limits: Limits,
+    cpu_budget_s: float,
+    workdir: str,
+    new_session: bool = True,
+    oom_first: bool = False,
 ) -> None:
     """In a forked child (after `restrict_inherited`), before untrusted code runs: its own
     session, CPU and memory limits, its working directory, the sandbox uid, and death with
-    its parent (not inherited across fork)."""
+    its parent (not inherited across fork). ``oom_first``: the child, not the zygote (which
+    is exempt), is what the kernel kills when the memory cgroup is full."""
     if new_session:
         os.setsid()
+    if oom_first:
+        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        os.write(fd, b"1000")
+        os.close(fd)
     cpu = max(1, int(cpu_budget_s + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     memory = limits.memory_mb << 20
@@ -204,10 +207,13 @@ def read_proc(path: str) -> bytes:
         os.close(fd)
 
 
-def _children() -> list[int]:
+def _children(single_threaded: bool = False) -> list[int]:
+    """Our children; ``single_threaded`` (the zygote): one read of our own task's list, else
+    one per thread (a child's parent is the thread that forked it)."""
     pid = os.getpid()
+    tids = [pid] if single_threaded else os.listdir(f"/proc/{pid}/task")
     kids: list[int] = []
-    for tid in os.listdir(f"/proc/{pid}/task"):
+    for tid in tids:
         try:
             children = read_proc(f"/proc/{pid}/task/{tid}/children")
         except FileNotFoundError:  # the thread ended
@@ -216,16 +222,12 @@ def _children() -> list[int]:
     return kids
 
 
-def kill_children() -> None:
-    """SIGKILL our children (and their process groups); reaping is left to the caller."""
-    for kid in _children():
-        _kill(kid)
-
-
-def kill_descendants(statuses: dict[int, tuple[int, float]] | None = None) -> None:
+def kill_descendants(
+    statuses: dict[int, tuple[int, float]] | None = None, single_threaded: bool = False
+) -> None:
     """Kill and reap every descendant of this subreaper; ``statuses`` collects each reaped
     pid's (wait status, CPU seconds)."""
-    while kids := _children():
+    while kids := _children(single_threaded):
         for kid in kids:
             _kill(kid)
         for kid in kids:

@@ -1,23 +1,22 @@
 """The judge's entry point: `Judge.run(submissions)` and `Judge.stream(submissions)`.
 
-Python submissions go to the warm pool; C, C++ and Java ones to
-`coderl.execution.compiled.judge_compiled` (on threads). docs/judge.md has the design.
+Every submission (Python, C, C++, Java) goes to the warm pool, whose workers run it through
+their zygotes: one path, one set of isolation layers, no fork from a judge thread.
+docs/judge.md has the design.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import Any
 
-from coderl.execution.compiled import COMPILED_LANGUAGES, judge_compiled
+from coderl.execution.compiled import COMPILED_LANGUAGES
 from coderl.execution.limits import JudgeConfig
 from coderl.execution.pool import Pool
 from coderl.execution.types import ErrorInfo, Judgement, Submission, Verdict
 from coderl.execution.worker import Job, WorkerFault
 
-_WAKE_S = 0.05
+LANGUAGES = ("python", *COMPILED_LANGUAGES)
 
 
 def infra_error(submission: Submission, kind: str, message: str) -> Judgement:
@@ -42,6 +41,9 @@ def to_job(submission: Submission) -> Job:
         test_setup_code=problem.test_setup_code,
         apps_values=problem.source == "apps",
         stop_at_first_failure=submission.stop_at_first_failure,
+        all_outcomes=submission.all_outcomes,
+        language=problem.language,
+        prelude=any(test.kind == "call" for test in submission.selected_tests()),
     )
 
 
@@ -83,51 +85,21 @@ class Judge:
 
     def _stream(self, submissions: Sequence[Submission]) -> Iterator[tuple[int, Judgement]]:
         jobs: list[tuple[int, Job]] = []
-        compiled: list[tuple[int, Submission]] = []
         for index, submission in enumerate(submissions):
             language = submission.problem.language
             if not submission.selected_tests():
                 message = f"problem {submission.problem.id} has no {submission.tests} tests"
                 yield index, infra_error(submission, "NoTests", message)
-            elif language in COMPILED_LANGUAGES:
-                compiled.append((index, submission))
-            elif language == "python":
+            elif language in LANGUAGES:
                 jobs.append((index, to_job(submission)))
             else:
                 message = f"no judge for language {language!r}"
                 yield index, infra_error(submission, "UnsupportedLanguage", message)
-        if not compiled:
-            for item in self._pool.run(jobs):
-                assert item is not None
-                yield item[0], self._result(submissions[item[0]], item[1])
-            return
-        with ThreadPoolExecutor(max_workers=self.config.workers) as executor:
-            futures = {
-                index: executor.submit(self._judge_compiled, submission)
-                for index, submission in compiled
-            }
-            for item in self._pool.run(jobs, wake_s=_WAKE_S):
-                yield from _done(futures)
-                if item is not None:
-                    yield item[0], self._result(submissions[item[0]], item[1])
-            for index, future in futures.items():
-                yield index, future.result()
+        for item in self._pool.run(jobs):
+            assert item is not None
+            yield item[0], self._result(submissions[item[0]], item[1])
 
     def _result(self, submission: Submission, result: Judgement | WorkerFault) -> Judgement:
         if isinstance(result, WorkerFault):
             return infra_error(submission, "JudgeFault", result.message)
         return result
-
-    def _judge_compiled(self, submission: Submission) -> Judgement:
-        message = ""
-        for _ in range(self.config.retries + 1):
-            try:
-                return judge_compiled(submission, self.config)
-            except OSError as err:  # the machine's fault (fork, pipes, disk), not the program's
-                message = f"{type(err).__name__}: {err}"
-        return infra_error(submission, "JudgeFault", message)
-
-
-def _done(futures: dict[int, Future[Any]]) -> Iterator[tuple[int, Judgement]]:
-    for index in [i for i, f in futures.items() if f.done()]:
-        yield index, futures.pop(index).result()

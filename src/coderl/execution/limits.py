@@ -27,12 +27,21 @@ class Limits:
     output_limit_bytes: int = field(
         default=1 << 20, metadata={"help": "stdout kept per run; more is a failed test"}
     )
+    total_cpu_time_s: float | None = field(
+        default=None,
+        metadata={
+            "help": "CPU seconds for all tests of one submission together; "
+            "None means 15 * cpu_time_s"
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.cpu_time_s <= 0:
             raise ValueError(f"cpu_time_s must be > 0, got {self.cpu_time_s}")
         if self.wall_time_s is not None and self.wall_time_s <= 0:
             raise ValueError(f"wall_time_s must be > 0 or None, got {self.wall_time_s}")
+        if self.total_cpu_time_s is not None and self.total_cpu_time_s <= 0:
+            raise ValueError(f"total_cpu_time_s must be > 0 or None, got {self.total_cpu_time_s}")
         for name in ("memory_mb", "file_size_mb", "max_processes", "output_limit_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -41,6 +50,13 @@ class Limits:
     def wall_s(self) -> float:
         """The wall-clock backstop actually applied (a sleeping program uses no CPU)."""
         return self.wall_time_s if self.wall_time_s is not None else 3 * self.cpu_time_s + 1
+
+    @property
+    def total_cpu_s(self) -> float:
+        """The CPU budget of one submission's tests together, actually applied."""
+        if self.total_cpu_time_s is not None:
+            return self.total_cpu_time_s
+        return 15 * self.cpu_time_s
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from coderl.execution import isolation
+from coderl.execution import cgroups, isolation, slots
 from coderl.execution.limits import JudgeConfig
 from coderl.execution.protocol import ProtocolViolation, Reader, frame, write_all
 from coderl.execution.types import Judgement
@@ -41,7 +41,8 @@ class _Task:
 class _Worker:
     """The judge's handle on one worker process."""
 
-    slot: int
+    index: int  # its place in the pool
+    slot: int  # its sandbox slot (uid, cgroups), unique in this process
     uid: int | None
     process: subprocess.Popen
     reader: Reader
@@ -50,7 +51,8 @@ class _Worker:
     deadline: float = 0.0
 
     @classmethod
-    def start(cls, slot: int, config: JudgeConfig) -> _Worker:
+    def start(cls, index: int, config: JudgeConfig) -> _Worker:
+        slot = slots.acquire()
         uid = isolation.sandbox_uid(os.getpid(), slot) if isolation.PRIVILEGED else None
         process = subprocess.Popen(
             [sys.executable, "-c", "from coderl.execution.worker import main; main()"],
@@ -60,7 +62,7 @@ class _Worker:
         )
         assert process.stdout is not None
         reader = Reader(process.stdout.fileno(), _MAX_RESULT_BYTES, decode=pickle.loads)
-        worker = cls(slot, uid, process, reader)
+        worker = cls(index, slot, uid, process, reader)
         worker.send((config, uid))
         return worker
 
@@ -78,6 +80,8 @@ class _Worker:
                 stream.close()
         if self.uid is not None:
             isolation.kill_uids(range(self.uid, self.uid + 1))
+            cgroups.remove(cgroups.Cgroup(f"{cgroups.PREFIX}{self.uid}"))
+        slots.release(self.slot)
 
 
 class Pool:
@@ -88,7 +92,7 @@ class Pool:
         self._workers: list[_Worker] = []
 
     def start(self) -> None:
-        workers = [_Worker.start(slot, self.config) for slot in range(self.config.workers)]
+        workers = [_Worker.start(index, self.config) for index in range(self.config.workers)]
         for worker in workers:
             self._await_ready(worker)
         self._workers = workers
@@ -102,9 +106,13 @@ class Pool:
             try:
                 worker.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                worker.kill()
+                worker.kill()  # closes its pipes, removes its cgroups, frees its slot
+                continue
             if worker.process.stdout is not None:
                 worker.process.stdout.close()
+            if worker.uid is not None:  # normally removed by the worker itself
+                cgroups.remove(cgroups.Cgroup(f"{cgroups.PREFIX}{worker.uid}"))
+            slots.release(worker.slot)
         self._workers = []
 
     @property
@@ -147,21 +155,23 @@ class Pool:
                 del busy[fd]
                 result = message[0] if message else WorkerFault("worker exited")
                 item = self._settle(worker, result, queue)
-                idle.append(self._workers[worker.slot])
+                idle.append(self._workers[worker.index])
                 if item is not None:
                     yield item
             for fd, worker in list(busy.items()):
                 if time.monotonic() > worker.deadline:
                     del busy[fd]
                     item = self._settle(worker, WorkerFault("worker did not answer"), queue)
-                    idle.append(self._workers[worker.slot])
+                    idle.append(self._workers[worker.index])
                     if item is not None:
                         yield item
 
     def _assign(self, worker: _Worker, task: _Task) -> None:
         limits = self.config.limits
         worker.task = task
-        worker.deadline = time.monotonic() + 10 + len(task.job.tests) * (limits.wall_s + 3)
+        compile_s = 60 if task.job.language != "python" else 0
+        tests = len(task.job.tests) * (limits.wall_s + 3)
+        worker.deadline = time.monotonic() + 10 + compile_s + tests
         with contextlib.suppress(OSError):  # died while idle: the select loop sees its EOF
             worker.send(task.job)
 
@@ -177,9 +187,9 @@ class Pool:
         if not isinstance(result, WorkerFault):
             result = WorkerFault(f"unexpected message from worker: {type(result).__name__}")
         worker.kill()
-        replacement = _Worker.start(worker.slot, self.config)
+        replacement = _Worker.start(worker.index, self.config)
         self._await_ready(replacement)
-        self._workers[worker.slot] = replacement
+        self._workers[worker.index] = replacement
         task.attempts += 1
         if task.attempts <= self.config.retries:
             queue.appendleft(task)
@@ -191,6 +201,6 @@ class Pool:
             tag, features = worker.reader.read(_START_TIMEOUT_S)
         except (TimeoutError, EOFError) as err:
             worker.kill()
-            raise RuntimeError(f"judge worker {worker.slot} failed to start: {err}") from None
+            raise RuntimeError(f"judge worker {worker.index} failed to start: {err}") from None
         assert tag == "ready"
         worker.features = features

@@ -11,6 +11,7 @@ import os
 import select
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from coderl.execution.protocol import (
     send,
 )
 from coderl.execution.types import ErrorInfo, Verdict
-from coderl.execution.zygote import Child, Ending, Zygote, ZygoteDied, read_cpu_seconds
+from coderl.execution.zygote import Child, Ending, PendingChild, Zygote, ZygoteDied
 
 
 class CandidateFailure(BaseException):
@@ -51,17 +52,26 @@ class StdioRun:
     wall_time_s: float
 
 
-def error_from_report(report: dict[str, Any]) -> ErrorInfo:
-    """An ErrorInfo from the child's description, type-checked (it is untrusted data)."""
-    error = report.get("error")
-    if not isinstance(error, dict):
-        raise ProtocolViolation("error report without an error")
-    line = error.get("line")
+def error_from_report(report: Any) -> ErrorInfo:
+    """An ErrorInfo from the child's description of its error. It is untrusted data of any
+    shape: whatever it is, the result is the program's error (never an exception here)."""
+    error = report.get("error") if type(report) is dict else None
+    if type(error) is not dict:
+        detail = f"the program broke the judge protocol: bad error report {_excerpt(report)}"
+        return ErrorInfo("ProtocolViolation", detail[:500])
+    kind, message, line = error.get("type"), error.get("message"), error.get("line")
     return ErrorInfo(
-        type=str(error.get("type"))[:200],
-        message=str(error.get("message"))[:2000],
+        type=kind[:200] if type(kind) is str else "UnknownError",
+        message=message[:2000] if type(message) is str else _excerpt(message),
         line=line if type(line) is int else None,
     )
+
+
+def _excerpt(value: Any) -> str:
+    try:
+        return repr(value)[:200]
+    except Exception:
+        return "<unprintable>"
 
 
 def failure_of(error: ErrorInfo, fatal: bool = False) -> CandidateFailure:
@@ -74,9 +84,20 @@ def timeout_failure(limits: Limits) -> CandidateFailure:
     return CandidateFailure(Verdict.TIMEOUT, detail, ErrorInfo("Timeout", detail), fatal=True)
 
 
-def died_failure(ending: Ending, limits: Limits) -> CandidateFailure:
-    """The child ended while it owed us an answer."""
-    if ending.signal in (signal.SIGXCPU, signal.SIGKILL) and ending.cpu_time_s >= limits.cpu_time_s:
+def memory_failure(limits: Limits) -> CandidateFailure:
+    detail = f"memory limit of {limits.memory_mb} MiB exceeded (all its processes and files)"
+    error = ErrorInfo("MemoryLimitExceeded", detail)
+    return CandidateFailure(Verdict.MEMORY_LIMIT, detail, error, fatal=True)
+
+
+def died_failure(
+    ending: Ending, limits: Limits, cpu_s: float = 0.0, cpu_limit_s: float | None = None
+) -> CandidateFailure:
+    """The child ended while it owed us an answer (``cpu_s``: the test's CPU so far)."""
+    if ending.oom_killed:
+        return memory_failure(limits)
+    limit = limits.cpu_time_s if cpu_limit_s is None else cpu_limit_s
+    if ending.signal in (signal.SIGXCPU, signal.SIGKILL) and cpu_s >= limit:
         return timeout_failure(limits)
     how = (
         f"killed by {signal.Signals(ending.signal).name}"
@@ -91,11 +112,16 @@ class CallSession:
     """One sandboxed child with the program loaded, answering calls; each test has its own
     CPU and wall budget (`begin_test`)."""
 
-    def __init__(self, zygote: Zygote, program: bytes, limits: Limits, tests: int) -> None:
+    def __init__(
+        self, zygote: Zygote, program: bytes, limits: Limits, tests: int, prelude: bool = False
+    ) -> None:
         self._zygote = zygote
         self._limits = limits
         budget = limits.cpu_time_s * (tests + 1) + 1
-        self._child: Child | None = zygote.spawn("calls", budget, program)
+        # the pid is read when first needed: the child loads the program meanwhile
+        self._child: Child | PendingChild | None = zygote.spawn_later(
+            "calls", budget, program, prelude=prelude
+        )
         self.failure: CandidateFailure | None = None  # set once the child is unusable
         self.load_failed = True  # until the child says it loaded the program
         self.begin_test()
@@ -111,16 +137,27 @@ class CallSession:
         except (ProtocolViolation, TimeoutError, BrokenPipeError) as err:
             self._fail(self._violation(err))
 
-    def begin_test(self) -> None:
-        self._cpu_start = read_cpu_seconds(self._child.pid) if self._child else 0.0
+    def begin_test(self, cpu_limit_s: float | None = None) -> None:
+        """Start a test's budgets: ``cpu_limit_s`` (default ``cpu_time_s``), and the wall."""
+        self._cpu_limit = self._limits.cpu_time_s if cpu_limit_s is None else cpu_limit_s
+        # a child not yet known has used nothing since its fork (the meter's zero)
+        pending = isinstance(self._child, PendingChild)
+        self._cpu_start = 0.0 if pending else self._cpu_now()
         self._cpu_known = 0.0
         self._wall_start = time.monotonic()
         self._wall_deadline = self._wall_start + self._limits.wall_s
 
     def test_times(self) -> tuple[float, float]:
         """CPU and wall seconds of the current test so far."""
-        cpu = read_cpu_seconds(self._child.pid) - self._cpu_start if self._child else 0.0
+        cpu = self._cpu_now() - self._cpu_start if self._child else 0.0
         return max(cpu, self._cpu_known), time.monotonic() - self._wall_start
+
+    def _cpu_now(self) -> float:
+        if self._child is None:
+            return 0.0
+        if isinstance(self._child, PendingChild):
+            self._child = self._child.child(self._zygote)
+        return self._zygote.cpu_seconds(self._child)
 
     def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Call ``name`` in the child; the plain value it returned, or `CandidateFailure`."""
@@ -157,6 +194,8 @@ class CallSession:
         if self._child is None:
             return None
         child, self._child = self._child, None
+        if isinstance(child, PendingChild):
+            child = child.child(self._zygote)
         return self._zygote.reap(child, wait=wait)
 
     def _await(self) -> dict[str, Any]:
@@ -164,22 +203,25 @@ class CallSession:
         assert self._child is not None
         while True:
             left_wall = self._wall_deadline - time.monotonic()
-            left_cpu = self._limits.cpu_time_s - self._cpu_known
+            left_cpu = self._cpu_limit - self._cpu_known
             if left_wall <= 0 or left_cpu <= 0:
                 raise timeout_failure(self._limits)
             try:
                 report = self._child.reports.read(min(left_wall, max(left_cpu, 0.01)))
             except TimeoutError:
-                self._cpu_known = read_cpu_seconds(self._child.pid) - self._cpu_start
+                self._cpu_known = self._cpu_now() - self._cpu_start
                 continue
             except EOFError:
-                raise died_failure(self._end(), self._limits) from None
+                cpu = self._cpu_now() - self._cpu_start
+                raise died_failure(self._end(), self._limits, cpu, self._cpu_limit) from None
             if not isinstance(report, dict):
                 raise ProtocolViolation("report is not an object")
             return report
 
     def _end(self) -> Ending:
         assert self._child is not None
+        if isinstance(self._child, PendingChild):
+            self._child = self._child.child(self._zygote)
         setup_error = self._child.setup_error()
         if setup_error:
             raise ZygoteDied(f"sandbox setup failed: {setup_error}")
@@ -201,51 +243,215 @@ class CallSession:
         )
 
 
-def run_stdio(zygote: Zygote, program: bytes, stdin: bytes, limits: Limits) -> StdioRun:
-    """Run the program once as a script on ``stdin``, capturing at most the output limit."""
-    child = zygote.spawn("stdio", limits.cpu_time_s, program, stdin=stdin)
-    assert child.stdout_fd is not None
-    start = time.monotonic()
-    deadline = start + limits.wall_s
+def run_stdio(
+    zygote: Zygote, program: bytes, stdin: bytes, limits: Limits, cpu_limit_s: float | None = None
+) -> StdioRun:
+    """Run the program once as a script on ``stdin``, capturing at most the output limit;
+    ``cpu_limit_s`` (default ``cpu_time_s``) counts every process the program starts."""
+    return finish_stdio(zygote, start_stdio(zygote, program, stdin, limits, cpu_limit_s))
+
+
+@dataclass(frozen=True)
+class StdioChild:
+    """A stdio run asked for (`start_stdio`) and not yet read (`finish_stdio`)."""
+
+    pending: PendingChild
+    limits: Limits
+    cpu_limit_s: float
+
+
+def start_stdio(
+    zygote: Zygote, program: bytes, stdin: bytes, limits: Limits, cpu_limit_s: float | None = None
+) -> StdioChild:
+    cpu_limit = limits.cpu_time_s if cpu_limit_s is None else cpu_limit_s
+    pending = zygote.spawn_later("stdio", cpu_limit, program, stdin=stdin)
+    return StdioChild(pending, limits, cpu_limit)
+
+
+def finish_stdio(
+    zygote: Zygote, started: StdioChild, then: Callable[[float], Any] | None = None
+) -> StdioRun:
+    """Read the run's output and report, reap it, and decide what it did. ``then(cpu)``, if
+    given, is called once the run ended by itself (with the CPU it used so far), after the
+    reap is asked for and before its answer is read: the next run is then spawned while the
+    zygote cleans up and the worker decides this one's verdict."""
+    pending = started.pending  # its pid is read when first needed: no wait for the fork
+    if pending.program:  # too big for the pipe: written once the child exists
+        pending.child(zygote)
+    limits, cpu_limit = started.limits, started.cpu_limit_s
+    assert pending.stdout_fd is not None
+    watch = _Watch(zygote, pending, limits, cpu_limit)
     stdout, report = bytearray(), None
-    timed_out = truncated = False
-    open_fds = {child.stdout_fd, child.reports.fd}
+    truncated = False
+    stdout_fd, reports = pending.stdout_fd, pending.reports
+    open_fds = {stdout_fd, reports.fd}
     try:
-        cpu_known = 0.0
-        while open_fds:
-            left_wall = deadline - time.monotonic()
-            left_cpu = limits.cpu_time_s - cpu_known
-            if left_wall <= 0 or left_cpu <= 0:
-                timed_out = True
-                break
-            ready = select.select(list(open_fds), [], [], min(left_wall, max(left_cpu, 0.01)))[0]
-            if not ready:
-                cpu_known = read_cpu_seconds(child.pid)
-            if child.stdout_fd in ready:
-                chunk = os.read(child.stdout_fd, 1 << 16)
+        while open_fds and (ready := watch.wait(open_fds)) is not None:
+            if stdout_fd in ready:
+                chunk = os.read(stdout_fd, 1 << 16)
                 stdout += chunk
                 if not chunk:
-                    open_fds.discard(child.stdout_fd)
+                    open_fds.discard(stdout_fd)
                 elif len(stdout) > limits.output_limit_bytes:
                     truncated = True
                     break
-            if child.reports.fd in ready and not child.reports.pump():
-                open_fds.discard(child.reports.fd)
-            while (message := child.reports.take()) is not None:
-                report = message[0] if isinstance(message[0], dict) else {"event": "garbage"}
+            if reports.fd in ready and not reports.pump():
+                open_fds.discard(reports.fd)
+            while (message := reports.take()) is not None:
+                report = message[0] if type(message[0]) is dict else {"event": "garbage"}
     except (ProtocolViolation, BrokenPipeError, TimeoutError):
         report = {"event": "garbage"}
-    cpu = read_cpu_seconds(child.pid)
-    if report is None and not (timed_out or truncated) and (setup := child.setup_error()):
+    cpu = watch.cpu()
+    child = pending.child(zygote)
+    stopped = watch.timed_out or truncated
+    if report is None and not stopped and (setup := child.setup_error()):
         raise ZygoteDied(f"sandbox setup failed: {setup}")
-    ending = zygote.reap(child, grace_s=0.0 if (timed_out or truncated) else 0.2)
-    assert ending is not None
+    owed = zygote.reap_later(child, grace_s=0.0 if stopped else 0.2)
+    if then is not None and not stopped:
+        then(cpu)
+    ending = owed.ending(zygote)
+    cpu = max(cpu, ending.cpu_time_s)
     return StdioRun(
         stdout=bytes(stdout[: limits.output_limit_bytes]),
         report=report,
         ending=ending,
-        timed_out=timed_out or ending.signal == signal.SIGXCPU,
+        timed_out=watch.timed_out or ending.signal == signal.SIGXCPU or cpu > cpu_limit,
         truncated=truncated,
-        cpu_time_s=max(cpu, ending.cpu_time_s),
-        wall_time_s=time.monotonic() - start,
+        cpu_time_s=cpu,
+        wall_time_s=watch.wall(),
+    )
+
+
+class _Watch:
+    """A run's CPU and wall budgets, checked whenever a wait for its output expires."""
+
+    def __init__(
+        self, zygote: Zygote, child: Child | PendingChild, limits: Limits, cpu_limit_s: float
+    ):
+        self._zygote, self._child = zygote, child
+        self._cpu_limit = cpu_limit_s
+        self._start = time.monotonic()
+        self._deadline = self._start + limits.wall_s
+        self._cpu_known = 0.0
+        self._grace = False
+        self.timed_out = False
+
+    def wait(self, fds: set[int]) -> list[int] | None:
+        """The fds ready to read, or None once a budget is spent (``timed_out``)."""
+        while True:
+            left_wall = self._deadline - time.monotonic()
+            left_cpu = self._cpu_limit - self._cpu_known
+            if left_wall <= 0 or left_cpu <= 0:
+                self.timed_out = left_cpu <= 0 or not self._grace
+                return None
+            ready = select.select(list(fds), [], [], min(left_wall, max(left_cpu, 0.01)))[0]
+            if ready:
+                return ready
+            self._cpu_known = self.cpu()
+
+    def shorten(self, seconds: float) -> None:
+        """End the wait at most ``seconds`` from now (not a timeout: the program ended)."""
+        self._deadline = min(self._deadline, time.monotonic() + seconds)
+        self._grace = True
+
+    def cpu(self) -> float:
+        if isinstance(self._child, PendingChild):
+            self._child = self._child.child(self._zygote)
+        return self._zygote.cpu_seconds(self._child)
+
+    def wall(self) -> float:
+        return time.monotonic() - self._start
+
+
+_STDERR_LIMIT = 64 << 10
+_DRAIN_S = 0.2
+_MEMORY_MARKERS = (b"MemoryError", b"std::bad_alloc", b"OutOfMemoryError", b"Cannot allocate")
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    """What one sandboxed run of an argv did, as observed from outside."""
+
+    exit_code: int | None
+    signal: int | None
+    stdout: bytes
+    stderr: bytes
+    cpu_time_s: float
+    wall_time_s: float
+    timed_out: bool
+    memory_exceeded: bool
+    output_truncated: bool
+
+
+def run_exec(
+    zygote: Zygote,
+    argv: list[str],
+    stdin: bytes,
+    limits: Limits,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    max_processes: int | None = None,
+) -> SandboxResult:
+    """Run ``argv`` (a compiler, a compiled program) in the zygote's sandbox on ``stdin``:
+    stdout capped at the output limit, stderr at 64 KiB, CPU counted over every process."""
+    child = zygote.spawn(
+        "exec",
+        limits.cpu_time_s,
+        stdin=stdin,
+        argv=argv,
+        env=env,
+        cwd=cwd,
+        memory_mb=limits.memory_mb,
+        max_processes=max_processes,
+    )
+    assert child.stdout_fd is not None
+    watch = _Watch(zygote, child, limits, limits.cpu_time_s)
+    streams = {child.stdout_fd: bytearray(), child.reports.fd: bytearray()}
+    caps = {child.stdout_fd: limits.output_limit_bytes, child.reports.fd: _STDERR_LIMIT}
+    truncated = False
+    exited = os.pidfd_open(child.pid)  # once it ends, what it left gets only a short grace
+    open_fds = {*streams, exited}
+    while open_fds - {exited} and (ready := watch.wait(open_fds)) is not None:
+        for fd in ready:
+            if fd == exited:
+                open_fds.discard(exited)
+                watch.shorten(_DRAIN_S)
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                open_fds.discard(fd)
+                continue
+            streams[fd] += chunk
+            if len(streams[fd]) > caps[fd]:
+                del streams[fd][caps[fd] :]
+                truncated = truncated or fd == child.stdout_fd
+        if truncated:
+            break
+    os.close(exited)
+    cpu = watch.cpu()
+    stopped = watch.timed_out or truncated
+    if not stopped and (setup := child.setup_error()):
+        zygote.reap(child)
+        raise ZygoteDied(f"sandbox setup failed: {setup}")
+    ending = zygote.reap(child, grace_s=0.0 if stopped else _DRAIN_S)
+    assert ending is not None
+    cpu = max(cpu, ending.cpu_time_s)
+    stderr = bytes(streams[child.reports.fd])
+    sig, code = ending.signal, ending.exit_code
+    cpu_exceeded = sig == signal.SIGXCPU or cpu > limits.cpu_time_s
+    failed = sig is not None or code != 0
+    memory = ending.oom_killed or (
+        failed and not cpu_exceeded and any(m in stderr for m in _MEMORY_MARKERS)
+    )
+    return SandboxResult(
+        exit_code=code,
+        signal=sig,
+        stdout=bytes(streams[child.stdout_fd]),
+        stderr=stderr,
+        cpu_time_s=cpu,
+        wall_time_s=watch.wall(),
+        timed_out=(watch.timed_out or cpu_exceeded) and not ending.oom_killed,
+        memory_exceeded=memory,
+        output_truncated=truncated,
     )

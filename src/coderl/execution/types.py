@@ -34,7 +34,11 @@ class Submission:
     """A program to judge against one problem's tests.
 
     ``code`` is the whole program (for HumanEval-style problems, ``code_prefix + completion``).
-    ``stop_at_first_failure`` trades per-test detail for speed (binary rewards).
+    ``stop_at_first_failure`` trades per-test detail for speed (binary rewards). Otherwise
+    testing still stops after a ``timeout`` or ``memory_limit`` (no later test can make the
+    submission pass, and they would cost the most), unless ``all_outcomes`` asks for every
+    test's outcome (dense or pass-rate rewards on slow programs). Tests not run are absent
+    from `Judgement.tests`.
     """
 
     problem: Problem
@@ -42,6 +46,7 @@ class Submission:
     sample_index: int = 0
     tests: TestSelection = "hidden"
     stop_at_first_failure: bool = False
+    all_outcomes: bool = False
 
     def selected_tests(self) -> tuple[TestCase, ...]:
         """The problem's tests this submission is judged on."""

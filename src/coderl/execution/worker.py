@@ -1,10 +1,11 @@
-"""A warm worker: a trusted judge-side process that judges one Python submission at a time.
+"""A warm worker: a trusted judge-side process that judges one submission at a time.
 
 Started fresh (a new interpreter that calls `main`) so that it holds none of the judge's
-data; it starts its zygote before it receives any job. Per submission it spawns sandboxed
-children through the zygote, runs trusted test code itself, compares outputs, and sends
-the `Judgement` back. Channel: length-prefixed pickles, on the fds it got as stdin/stdout
-(trusted peers both ends; the untrusted child only ever speaks JSON to the worker).
+data; it starts its zygote before it receives any job. Per submission (Python here; C, C++
+and Java in `compiled.judge_compiled_job`) it spawns sandboxed children through the zygote,
+runs trusted test code itself, compares outputs, and sends the `Judgement` back. Channel:
+length-prefixed pickles, on the fds it got as stdin/stdout (trusted peers both ends; the
+untrusted child only ever speaks JSON to the worker).
 """
 
 from __future__ import annotations
@@ -17,23 +18,31 @@ from dataclasses import dataclass
 
 from coderl.execution import checker
 from coderl.execution.assertions import base_namespace, run_assert_test
-from coderl.execution.compiled import compile_python
-from coderl.execution.limits import JudgeConfig
+from coderl.execution.compiled import (
+    COMPILED_LANGUAGES,
+    JVM_MIN_PROCESSES,
+    compile_python,
+    judge_compiled_job,
+)
+from coderl.execution.limits import JudgeConfig, Limits
 from coderl.execution.protocol import Reader, frame, write_all
 from coderl.execution.session import (
     CallSession,
     CandidateFailure,
+    StdioChild,
     StdioRun,
     error_from_report,
     failure_of,
-    run_stdio,
+    finish_stdio,
+    memory_failure,
+    start_stdio,
 )
 from coderl.execution.types import ErrorInfo, Judgement, TestOutcome, Verdict
+from coderl.execution.verdicts import TestBudget, aggregate, first_error
 from coderl.execution.zygote import Zygote, ZygoteDied
 from coderl.problems.types import TestCase
 
 _MAX_JOB_BYTES = 1 << 30
-_FAILED_CLASSES = (Verdict.RUNTIME_ERROR, Verdict.TIMEOUT, Verdict.MEMORY_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,9 @@ class Job:
     test_setup_code: str
     apps_values: bool  # APPS call-based outputs: accept v where [v] is expected
     stop_at_first_failure: bool
+    all_outcomes: bool = False
+    language: str = "python"
+    prelude: bool = False  # call-based: the program runs with harness.CALL_PRELUDE's names
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class WorkerFault:
 
 def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
     """Run the job's tests and decide every verdict here, on the judge's side."""
+    if job.language in COMPILED_LANGUAGES:
+        return judge_compiled_job(job, zygote, config)
     # compiled here, once per submission: a syntax error costs no sandbox, and each child
     # loads the code object (marshal) instead of parsing the source again
     code_object, compile_error = compile_python(job.code)
@@ -68,31 +82,77 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
         return _judgement(job, [(outcome, compile_error)])
     program = marshal.dumps(code_object)
     limits = config.limits
+    budget = TestBudget(limits, job.all_outcomes, job.stop_at_first_failure)
     results: list[tuple[TestOutcome, ErrorInfo | None]] = []
     session: CallSession | None = None
+    stdio = _StdioPipeline(zygote, program, limits, budget)
     base = None
     try:
         for index, test in enumerate(job.tests):
+            if budget.spent():
+                results.append(budget.spent_outcome())
+                break
+            cpu_limit = budget.next_cpu_limit()
             if test.kind == "stdio":
-                outcome, error = _stdio_test(program, test, zygote, config)
+                following = job.tests[index + 1] if index + 1 < len(job.tests) else None
+                run = stdio.run(test, cpu_limit, following)
+                verdict, detail, error = _stdio_verdict(run, test, config)
+                outcome = TestOutcome(verdict, run.cpu_time_s, run.wall_time_s, detail)
             else:
                 if session is None or (session.failure is not None and not session.load_failed):
                     if session is not None:
                         session.close()
-                    session = CallSession(zygote, program, limits, len(job.tests) - index)
+                    left = len(job.tests) - index
+                    session = CallSession(zygote, program, limits, left, prelude=job.prelude)
                 if base is None and test.kind == "assert":
                     try:
                         base = base_namespace(job.code_prefix, job.test_setup_code)
                     except Exception as err:  # dataset code that cannot run on its own
                         return _setup_failed(job, err)
-                outcome, error = _call_test(job, test, session, base, config)
+                outcome, error = _call_test(job, test, session, base, config, cpu_limit)
             results.append((outcome, error))
-            if job.stop_at_first_failure and outcome.verdict is not Verdict.PASSED:
+            if budget.stop_after(outcome):
                 break
     finally:
+        stdio.close()
         if session is not None:
             session.close()
     return _judgement(job, results)
+
+
+class _StdioPipeline:
+    """Runs a submission's stdio tests one after another, starting each next run as soon as
+    the last one ended by itself (while the zygote cleans up after it and the worker decides
+    its verdict). A run started for a test that is then not judged (testing stopped) is
+    killed."""
+
+    def __init__(self, zygote: Zygote, program: bytes, limits: Limits, budget: TestBudget):
+        self._zygote, self._program, self._limits, self._budget = zygote, program, limits, budget
+        self._next: tuple[TestCase, StdioChild] | None = None
+
+    def run(self, test: TestCase, cpu_limit_s: float, following: TestCase | None) -> StdioRun:
+        if self._next is not None and self._next[0] is test:
+            started = self._next[1]
+        else:
+            self.close()
+            started = self._start(test, cpu_limit_s)
+        self._next = None
+
+        def start_following(cpu_s: float) -> None:
+            if following is not None and following.kind == "stdio":
+                limit = self._budget.next_cpu_limit(pending_s=cpu_s)
+                self._next = (following, self._start(following, limit))
+
+        return finish_stdio(self._zygote, started, start_following)
+
+    def close(self) -> None:
+        if self._next is not None:
+            self._zygote.reap(self._next[1].pending.child(self._zygote), wait=False)
+            self._next = None
+
+    def _start(self, test: TestCase, cpu_limit_s: float) -> StdioChild:
+        stdin = test.stdin.encode()
+        return start_stdio(self._zygote, self._program, stdin, self._limits, cpu_limit_s)
 
 
 def _setup_failed(job: Job, err: Exception) -> Judgement:
@@ -108,9 +168,14 @@ def _setup_failed(job: Job, err: Exception) -> Judgement:
 
 
 def _call_test(
-    job: Job, test: TestCase, session: CallSession, base: dict | None, config: JudgeConfig
+    job: Job,
+    test: TestCase,
+    session: CallSession,
+    base: dict | None,
+    config: JudgeConfig,
+    cpu_limit_s: float,
 ) -> tuple[TestOutcome, ErrorInfo | None]:
-    session.begin_test()
+    session.begin_test(cpu_limit_s)
     if session.load_failed and session.failure is not None:  # the same for every test
         failure = session.failure
         return TestOutcome(failure.verdict, detail=failure.detail), failure.error
@@ -141,19 +206,14 @@ def _call_once(
     return Verdict.WRONG_ANSWER, f"returned {str(value)[:200]}", None
 
 
-def _stdio_test(
-    program: bytes, test: TestCase, zygote: Zygote, config: JudgeConfig
-) -> tuple[TestOutcome, ErrorInfo | None]:
-    run = run_stdio(zygote, program, test.stdin.encode(), config.limits)
-    verdict, detail, error = _stdio_verdict(run, test, config)
-    return TestOutcome(verdict, run.cpu_time_s, run.wall_time_s, detail), error
-
-
 def _stdio_verdict(
     run: StdioRun, test: TestCase, config: JudgeConfig
 ) -> tuple[Verdict, str, ErrorInfo | None]:
     limits = config.limits
     event = (run.report or {}).get("event")
+    if run.ending.oom_killed:
+        failure = memory_failure(limits)
+        return failure.verdict, failure.detail, failure.error
     if run.timed_out:
         detail = f"time limit of {limits.cpu_time_s:g} s CPU exceeded"
         return Verdict.TIMEOUT, detail, ErrorInfo("Timeout", detail)
@@ -187,24 +247,14 @@ def _stdio_verdict(
 
 
 def _judgement(job: Job, results: list[tuple[TestOutcome, ErrorInfo | None]]) -> Judgement:
-    """CodeRL's precedence: compile error, then any runtime-class failure, then wrong answer."""
+    """The one verdict rule of `coderl.execution.verdicts`, over the tests that ran."""
     outcomes = tuple(outcome for outcome, _ in results)
-    verdicts = [o.verdict for o in outcomes]
-    verdict = Verdict.PASSED
-    error = None
-    if Verdict.COMPILE_ERROR in verdicts:
-        verdict = Verdict.COMPILE_ERROR
-    elif any(v in _FAILED_CLASSES for v in verdicts):
-        verdict = next(v for v in verdicts if v in _FAILED_CLASSES)
-    elif Verdict.WRONG_ANSWER in verdicts:
-        verdict = Verdict.WRONG_ANSWER
-    error = next((e for _, e in results if e is not None), None)
     return Judgement(
         problem_id=job.problem_id,
         sample_index=job.sample_index,
-        verdict=verdict,
+        verdict=aggregate([o.verdict for o in outcomes]),
         tests=outcomes,
-        error=error,
+        error=first_error(results),
         cpu_time_s=sum(o.cpu_time_s for o in outcomes),
         wall_time_s=sum(o.wall_time_s for o in outcomes),
     )
@@ -218,7 +268,12 @@ def main() -> None:
         os.dup2(devnull, fd)
     reader = Reader(channel_in, _MAX_JOB_BYTES, decode=pickle.loads)
     config, uid = reader.read(timeout=60.0)
-    zygote = Zygote(uid, config.limits, max_report_bytes=4 * config.limits.output_limit_bytes)
+    zygote = Zygote(
+        uid,
+        config.limits,
+        max_report_bytes=4 * config.limits.output_limit_bytes,
+        max_processes=JVM_MIN_PROCESSES,
+    )
     _send(channel_out, ("ready", zygote.features))
     while True:
         try:
