@@ -82,18 +82,23 @@ def add_config_arguments(parser: argparse.ArgumentParser, config: type) -> None:
     from coderl.config import describe_config
 
     parser.add_argument("--config", metavar="FILE", help="YAML file of config keys (see below)")
+    add_set_argument(parser, "judge.workers=4")
+    parser.epilog = (
+        (parser.epilog + "\n\n" if parser.epilog else "")
+        + "config keys (YAML keys for --config, or --set KEY=VALUE):\n"
+        + describe_config(config)
+    )
+
+
+def add_set_argument(parser: argparse.ArgumentParser, example: str) -> None:
+    """``--set KEY=VALUE`` (repeatable) into ``args.overrides``; ``example`` is a KEY=VALUE."""
     parser.add_argument(
         "--set",
         dest="overrides",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="set one config key, e.g. --set judge.workers=4 (repeatable; after --config)",
-    )
-    parser.epilog = (
-        (parser.epilog + "\n\n" if parser.epilog else "")
-        + "config keys (YAML keys for --config, or --set KEY=VALUE):\n"
-        + describe_config(config)
+        help=f"set one config key, e.g. --set {example} (repeatable; after --config)",
     )
 
 

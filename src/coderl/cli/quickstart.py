@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from coderl.cli.options import add_progress_argument
+from coderl.cli.options import add_progress_argument, add_set_argument
 from coderl.config import describe_config
 from coderl.recipes.quickstart_config import FAST_PRESET, QuickstartConfig
 
@@ -29,14 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"YAML config, or the name of a shipped preset ({FAST_PRESET})",
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one config key, e.g. --set sft.steps=100 (repeatable)",
-    )
+    add_set_argument(parser, "sft.steps=100")
     parser.add_argument(
         "--out",
         metavar="DIR",

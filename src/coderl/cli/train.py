@@ -66,7 +66,7 @@ ALGORITHMS = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from coderl.cli.options import add_progress_argument
+    from coderl.cli.options import add_progress_argument, add_set_argument
     from coderl.config import describe_config
 
     algorithms = parser.add_subparsers(dest="algorithm", metavar="ALGO", required=True)
@@ -80,14 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.add_argument("--config", required=True, metavar="FILE.yaml", help="the run's config")
-        sub.add_argument(
-            "--set",
-            dest="overrides",
-            action="append",
-            default=[],
-            metavar="KEY=VALUE",
-            help="override one config key (repeatable), e.g. --set optim.lr=1e-4",
-        )
+        add_set_argument(sub, "optim.lr=1e-4")
         sub.add_argument(
             "--resume",
             action="store_true",

@@ -115,7 +115,9 @@ def read_problems(ctx: Context, relative: str) -> ProblemSet:
 def build_model(ctx: Context) -> None:
     """A BPE fitted to this testbed makes sequences short, so that the tiny model learns fast."""
     from coderl.models import build_tiny_causal, train_code_tokenizer
+    from coderl.models.loading import quiet_progress_bars
 
+    quiet_progress_bars()  # no shard-writing bar of transformers' own
     cfg = ctx.config.model
     with tqdm(total=3, desc="model", disable=not ctx.progress) as bar:
         texts = [
