@@ -12,12 +12,14 @@ from coderl.recipes.quickstart_config import FAST_PRESET, QuickstartConfig
 
 DESCRIPTION = """Run the whole pipeline in one folder, in minutes on a CPU: build the synthetic
 testbed, train a tokenizer and a tiny model from scratch, fine-tune it on the train problems,
-sample programs for the held-out problems, judge them on their hidden tests, and report
-pass@1 (greedy) and pass@k (temperature samples) per difficulty. Re-running with the same
---out skips the stages that finished (and re-runs those whose config section changed).
+improve it with RL from the judge (rl.algorithm: grpo, drgrpo, rloo, reinforce), sample
+programs of both policies for the held-out problems, judge them on their hidden tests, and
+report pass@1 (greedy) and pass@k (temperature samples) per policy and difficulty.
+Re-running with the same --out skips the stages that finished (and re-runs those whose config section changed).
 See docs/quickstart.md.
 
-  coderl quickstart                       # the tuned run (about 5-10 minutes)
+  coderl quickstart                       # the tuned run (about 8 minutes)
+  coderl quickstart --set rl.algorithm=rloo   # another learner for the RL stage
   coderl quickstart --fast                # every stage in seconds (CI)
   coderl quickstart --set sft.steps=600 --set sample.n=20 --out runs/longer
 """
