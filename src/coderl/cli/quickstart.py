@@ -15,7 +15,8 @@ testbed, train a tokenizer and a tiny model from scratch, fine-tune it on the tr
 improve it with RL from the judge (rl.algorithm: grpo, drgrpo, rloo, reinforce), sample
 programs of both policies for the held-out problems, judge them on their hidden tests, and
 report pass@1 (greedy) and pass@k (temperature samples) per policy and difficulty.
-Re-running with the same --out skips the stages that finished (and re-runs those whose config section changed).
+Re-running with the same --out skips the stages that finished (and re-runs those whose
+config section changed).
 See docs/quickstart.md.
 
   coderl quickstart                       # the tuned run (about 8 minutes)
