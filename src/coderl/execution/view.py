@@ -15,7 +15,9 @@ forks later sees it at no cost per program:
   working directory (``/var/tmp`` and ``/dev/shm`` point into it).
 
 Nothing else of the host exists in the view: not the datasets, not ``/work``, ``/root``
-(but for an interpreter that lives there), ``/home``, ``/sys``, ``/var``, ``/run``.
+(but for an interpreter that lives there), ``/home``, ``/sys``, ``/var``, ``/run``. An
+interpreter prefix under the host's ``/tmp`` (a virtualenv made there) is left out, since the
+view's ``/tmp`` is the scratch tmpfs: programs then import from the base interpreter only.
 """
 
 from __future__ import annotations
@@ -74,6 +76,11 @@ def enter_view(
     ]
     read_only = _outermost([*RUNTIME, *etc, *(p for p in ROOT_LINKS if not os.path.islink(p))])
     for path in _outermost(os.path.realpath(p) for p in visible):
+        if _inside(path, STAGING):
+            # The view's /tmp is the programs' scratch tmpfs: a path under the host's /tmp
+            # (a virtualenv made there) cannot appear in it; programs then import from the
+            # base interpreter's prefix only.
+            continue
         if not any(path == r or path.startswith(r + "/") for r in read_only):
             read_only.append(path)
     for _, target in rw_binds:
@@ -106,6 +113,10 @@ def enter_view(
     _check(_libc.syscall(_SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
     _check(_libc.umount2(b".", _MNT_DETACH), "umount the old root")
     os.chdir("/")
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + "/")
 
 
 def _outermost(paths: Iterable[str]) -> list[str]:
