@@ -49,6 +49,7 @@ ETC_ENTRIES = (
 )
 DEVICES = ("null", "zero", "full", "random", "urandom")
 STAGING = "/tmp"  # where the new root is assembled (inside the private namespace only)
+VIEW_OWN = ("/tmp", "/var/tmp", "/dev", "/proc")  # made by the view, never bound from the host
 
 
 def python_paths() -> list[str]:
@@ -76,10 +77,10 @@ def enter_view(
     ]
     read_only = _outermost([*RUNTIME, *etc, *(p for p in ROOT_LINKS if not os.path.islink(p))])
     for path in _outermost(os.path.realpath(p) for p in visible):
-        if _inside(path, STAGING):
-            # The view's /tmp is the programs' scratch tmpfs: a path under the host's /tmp
-            # (a virtualenv made there) cannot appear in it; programs then import from the
-            # base interpreter's prefix only.
+        if any(_inside(path, own) for own in VIEW_OWN):
+            # The view makes these itself (/tmp is the programs' scratch tmpfs): a path
+            # under the host's (a virtualenv made in /tmp) cannot appear there; programs
+            # then import from the base interpreter's prefix only.
             continue
         if not any(path == r or path.startswith(r + "/") for r in read_only):
             read_only.append(path)
@@ -106,7 +107,7 @@ def enter_view(
     os.mkdir(new + "/tmp")
     options = f"mode=1777,size={scratch_mb}m,nr_inodes=65536"
     _mount("tmpfs", new + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, options)
-    os.makedirs(new + "/var", 0o755)
+    os.makedirs(new + "/var", 0o755, exist_ok=True)  # a bound /var/... may have made it
     os.symlink("/tmp", new + "/var/tmp")
     _mount(None, new, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
     os.chdir(new)
