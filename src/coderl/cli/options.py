@@ -137,23 +137,21 @@ def load_command_config(cls: type[T], args: argparse.Namespace, flags: Sequence[
 
 def positive_int(text: str) -> int:
     """An argparse type: a whole number >= 1 (argparse names the option in the error)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not >= 1")
-    return value
+    return _whole_number(text, minimum=1)
 
 
 def nonnegative_int(text: str) -> int:
     """An argparse type: a whole number >= 0."""
+    return _whole_number(text, minimum=0)
+
+
+def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not >= 0")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{text} is not >= {minimum}")
     return value
 
 
