@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import math
 from contextlib import nullcontext
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -200,8 +201,6 @@ def _reference_model(policy: Policy) -> Any:
 
 
 def _with_ref(rollout: Rollout, ref: torch.Tensor) -> Rollout:
-    from dataclasses import replace
-
     return replace(rollout, ref_logprobs=ref.cpu())
 
 
