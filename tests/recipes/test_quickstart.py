@@ -47,6 +47,7 @@ FILES = [
     "comparison.md",
     "loss.png",
     "reward.png",
+    "report.html",
 ]
 
 
@@ -94,6 +95,7 @@ def test_fast_run_prints_folder_scores_and_stage_times(fast_run):
     assert f"run folder: {folder}" in printed
     assert "policy sft:" in printed and "policy grpo:" in printed
     assert "greedy pass@1" in printed and "sampled pass@2" in printed
+    assert f"report: {folder.resolve() / 'report.html'}" in printed
     for name in [*STAGE_NAMES, "total"]:
         assert f"  {name} " in printed
 

@@ -29,6 +29,7 @@ from coderl.cli.options import (
     load_problem_list,
     warn,
 )
+from coderl.cli.report import add_no_report_argument, write_run_report
 from coderl.errors import CoderlError, ConfigError
 from coderl.execution.limits import JudgeConfig
 from coderl.generation.config import SamplingConfig
@@ -158,6 +159,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_flags(parser, command_flags(), EvaluateCommandConfig)
     add_overwrite_argument(parser, "an existing report in --out")
     add_progress_argument(parser)
+    add_no_report_argument(parser)
     add_config_arguments(parser, EvaluateCommandConfig)
 
 
@@ -182,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
     report.write(outputs[REPORT_JSON])
     print(report.to_markdown())
     print(f"wrote {outputs[REPORT_JSON]} and {outputs[REPORT_MD]}")
+    write_run_report(folder, args)
     return 0
 
 

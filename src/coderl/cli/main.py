@@ -20,6 +20,7 @@ SUBCOMMANDS = [
     ("train", "train", "Train a policy or critic (sft, ...) from a YAML config."),
     ("models", "models", "Model utilities: list built-in names, export GGUF to a folder."),
     ("quickstart", "quickstart", "Run the whole pipeline on the built-in testbed, on CPU."),
+    ("report", "report", "Write a run folder's report page (one self-contained HTML file)."),
 ]
 
 

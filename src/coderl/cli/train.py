@@ -67,6 +67,7 @@ ALGORITHMS = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from coderl.cli.options import add_progress_argument, add_set_argument
+    from coderl.cli.report import add_no_report_argument
     from coderl.config import describe_config
 
     algorithms = parser.add_subparsers(dest="algorithm", metavar="ALGO", required=True)
@@ -87,6 +88,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             help="continue exactly from the newest checkpoint in output_dir",
         )
         add_progress_argument(sub)
+        add_no_report_argument(sub)
         sub.set_defaults(_algorithm=algorithm)
 
 
@@ -107,4 +109,8 @@ def run(args: argparse.Namespace) -> int:
         check_output_dir(output_dir, "output_dir", {"--config": args.config})
     result = algorithm.load("train")(config, resume=args.resume, progress=not args.no_progress)
     print(result.summary())
+    if output_dir is not None:
+        from coderl.cli.report import write_run_report
+
+        write_run_report(output_dir, args)
     return 0

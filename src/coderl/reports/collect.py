@@ -177,20 +177,22 @@ def _evaluation(path: Path, problems: _ProblemIndex, prefix: str) -> Evaluation:
     label = prefix + (f"{policy}-{mode}" if mode else policy)
     provenance = data.get("provenance") or {}
     notes: list[str] = []
-    judgements_path = path.with_name(f"judgements{suffix}.jsonl")
-    judgements = _judgements(judgements_path) if judgements_path.is_file() else None
-    if judgements is None:
-        notes.append(f"no {judgements_path.name}: no samples or per-problem outcomes to show")
+    judgements_path = _beside(path, f"judgements{suffix}.jsonl", provenance.get("judgements"))
+    if judgements_path is None:
+        notes.append(f"no judgements{suffix}.jsonl: no samples or per-problem outcomes to show")
         return _from_json(data, label, policy, mode, {}, {}, (), tuple(notes))
+    judgements = _judgements(judgements_path)
     known = problems.lookup(provenance.get("problems"), notes)
     metrics = tuple(data.get("metrics", ()))
+    examples_path = _beside(path, f"example-judgements{suffix}.jsonl", None)
+    examples = _judgements(examples_path) if examples_path else None
     rows = None
-    if all(j.problem_id in known for j in judgements):
-        examples_path = path.with_name(f"example-judgements{suffix}.jsonl")
-        examples = _judgements(examples_path) if examples_path.is_file() else None
-        rows = _rows(known, judgements, examples, metrics, data.get("confidence", 0.95))
-    else:
+    if not all(j.problem_id in known for j in judgements):
         notes.append("the problems of these judgements were not found: intervals over all only")
+    elif examples is None and any(not m.startswith("pass@") for m in metrics):
+        notes.append("no example-test judgements beside the report: intervals over all only")
+    else:
+        rows = _rows(known, judgements, examples, metrics, data.get("confidence", 0.95))
     difficulties = {j.problem_id: _difficulty(known.get(j.problem_id)) for j in judgements}
     outcomes: dict[str, tuple[int, int]] = {}
     for j in judgements:
@@ -300,11 +302,9 @@ def _samples(
     label: str,
     notes: list[str],
 ) -> tuple[SampleView, ...]:
-    path = report_path.with_name(f"samples{suffix}.jsonl")
-    if not path.is_file() and provenance.get("samples"):
-        path = Path(provenance["samples"])
+    path = _beside(report_path, f"samples{suffix}.jsonl", provenance.get("samples"))
     rows: dict[tuple[str, int], dict[str, Any]] = {}
-    if path.is_file():
+    if path is not None:
         counts: dict[str, int] = {}
         for _, row in _jsonl(path):
             problem_id = str(row.get("problem_id", row.get("task_id")))
@@ -312,7 +312,7 @@ def _samples(
             counts[problem_id] = index + 1
             rows[(problem_id, index)] = row
     else:
-        notes.append(f"no samples file ({path.name}): verdicts without programs")
+        notes.append(f"no samples{suffix}.jsonl: verdicts without programs")
     selection = provenance.get("tests") or "hidden"
     return tuple(
         _sample_view(
@@ -460,6 +460,15 @@ class _ProblemIndex:
             except CoderlError as err:  # the report still shows verdicts and programs
                 notes.append(f"problems {one} not loaded ({err}): tests not shown")
         return found
+
+
+def _beside(report: Path, name: str, recorded: str | None) -> Path | None:
+    """The file ``name`` next to the report, else the one its provenance records (a report
+    rebuilt with ``evaluate --judgements`` names the judgements it read)."""
+    for candidate in (report.with_name(name), Path(recorded) if recorded else None):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
 
 
 def _jsonl(path: Path) -> Iterable[tuple[str, dict[str, Any]]]:

@@ -129,9 +129,8 @@ def _text(x: float, y: float, text: str, anchor: str) -> str:
 def _thin(points: list[tuple[int, float | None]]) -> list[tuple[int, float | None]]:
     if len(points) <= MAX_POINTS:
         return points
-    stride = len(points) / MAX_POINTS
-    kept = [points[int(i * stride)] for i in range(MAX_POINTS)]
-    return [*kept, points[-1]] if kept[-1] != points[-1] else kept
+    stride = (len(points) - 1) / (MAX_POINTS - 1)  # evenly spaced, first and last kept
+    return [points[round(i * stride)] for i in range(MAX_POINTS)]
 
 
 def _segments(points: list[tuple[int, float | None]]) -> list[list[tuple[int, float]]]:
