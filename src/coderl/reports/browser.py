@@ -56,6 +56,12 @@ class Browser:
         self.events: list[dict[str, Any]] = []
         self.session = ""
 
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def send(self, method: str, params: dict | None = None, session: bool = True) -> dict:
         """Send one command and wait for its answer (events that come first are kept)."""
         self._next_id += 1
