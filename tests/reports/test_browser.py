@@ -68,6 +68,8 @@ def test_report_page_in_chromium(run_dir, browser, tmp_path):
         " i.dispatchEvent(new Event('input')); })()"
     )
     assert browser.evaluate("document.querySelectorAll('#sample-list .sample').length") == 1
+    statement = browser.evaluate("document.getElementById('problem-statement').textContent")
+    assert statement.startswith("synthetic/test/0003") and "negate" in statement
     assert browser.evaluate("document.querySelectorAll('.kw').length") > 0  # highlighted
 
     assert browser.console_errors() == []

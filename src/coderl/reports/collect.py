@@ -194,6 +194,7 @@ def _evaluation(path: Path, problems: _ProblemIndex, prefix: str) -> Evaluation:
     else:
         rows = _rows(known, judgements, examples, metrics, data.get("confidence", 0.95))
     difficulties = {j.problem_id: _difficulty(known.get(j.problem_id)) for j in judgements}
+    statements = {pid: known[pid].statement for pid in difficulties if pid in known}
     outcomes: dict[str, tuple[int, int]] = {}
     for j in judgements:
         if j.verdict is not Verdict.INFRA_ERROR:
@@ -201,7 +202,9 @@ def _evaluation(path: Path, problems: _ProblemIndex, prefix: str) -> Evaluation:
             outcomes[j.problem_id] = (passed + j.passed, judged + 1)
     samples = _samples(path, suffix, provenance, judgements, known, label, notes)
     evaluation = _from_json(data, label, policy, mode, outcomes, difficulties, samples, ())
-    return replace(evaluation, rows=rows or evaluation.rows, notes=tuple(notes))
+    return replace(
+        evaluation, rows=rows or evaluation.rows, statements=statements, notes=tuple(notes)
+    )
 
 
 def _from_json(
@@ -237,6 +240,7 @@ def _from_json(
         dropped=dict(data.get("dropped_metrics") or {}),
         outcomes=outcomes,
         difficulties=difficulties,
+        statements={},
         samples=samples,
         notes=notes,
     )

@@ -75,6 +75,7 @@ def render_report(data: RunData) -> str:
         f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}</p><nav>{nav}</nav></header>"
         f"<main>{body or '<p>This folder holds no metrics, reports or config.</p>'}</main>"
         f'<script type="application/json" id="samples-data">{_json(samples)}</script>'
+        f'<script type="application/json" id="problems-data">{_problems_json(data)}</script>'
         f"<script>{_asset('report.js')}</script></body></html>"
     )
 
@@ -247,7 +248,8 @@ def _browser(evaluations: Sequence[Evaluation]) -> str:
         '<label>problem <input id="filter-problem" list="problem-ids" placeholder="any" '
         f'size="28"></label><datalist id="problem-ids">{problems}</datalist>'
         '<button type="button" id="filter-clear">clear</button></form>'
-        '<p id="sample-count" class="muted"></p><div id="sample-list"></div>'
+        '<p id="sample-count" class="muted"></p><div id="problem-statement" hidden></div>'
+        '<div id="sample-list"></div>'
         '<div id="pager"><button type="button" id="page-prev">← previous</button>'
         '<span id="page-info"></span><button type="button" id="page-next">next →</button></div>'
     )
@@ -286,8 +288,20 @@ def _sample_json(s: SampleView) -> dict:
 
 def _json(samples: Sequence[SampleView]) -> str:
     """The samples as JSON safe inside a script element (no ``<`` can close it)."""
-    text = json.dumps([_sample_json(s) for s in samples], separators=(",", ":"))
-    return text.replace("<", "\\u003c")
+    return _script_safe([_sample_json(s) for s in samples])
+
+
+def _problems_json(data: RunData) -> str:
+    """Problem id -> [difficulty, statement], for the browser's problem header."""
+    problems: dict[str, list[str]] = {}
+    for e in data.evaluations:
+        for pid, difficulty in e.difficulties.items():
+            problems.setdefault(pid, [difficulty, e.statements.get(pid, "")])
+    return _script_safe(problems)
+
+
+def _script_safe(value: object) -> str:
+    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def _asset(name: str) -> str:

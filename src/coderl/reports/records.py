@@ -90,6 +90,7 @@ class Evaluation:
     dropped: dict[str, str]
     outcomes: dict[str, tuple[int, int]]  # problem id -> (passed, judged samples)
     difficulties: dict[str, str]  # problem id -> difficulty
+    statements: dict[str, str]  # problem id -> statement (where the problems were found)
     samples: tuple[SampleView, ...]
     notes: tuple[str, ...] = ()  # what could not be shown, and why
 

@@ -7,6 +7,7 @@
   const list = document.getElementById("sample-list");
   if (!node || !list) return;
   const samples = JSON.parse(node.textContent);
+  const problems = JSON.parse(document.getElementById("problems-data").textContent);
   const $ = (id) => document.getElementById(id);
   const state = { policy: "", verdict: "", problem: "", page: 0 };
 
@@ -91,7 +92,8 @@
     return (
       `<div class="sample" data-verdict="${esc(s.verdict)}" data-policy="${esc(s.policy)}" data-problem="${esc(s.problem)}">` +
       `<div class="sample-head"><span class="verdict ${esc(s.verdict)}">${esc(s.verdict)}</span>` +
-      `<span class="where">${esc(s.problem)} #${s.index}</span><span class="muted">${esc(s.policy)}</span></div>` +
+      `<span class="where">${esc(s.problem)} #${s.index}</span><span class="muted">${esc(s.policy)}</span>` +
+      `<span class="muted">${esc((problems[s.problem] || [""])[0])}</span></div>` +
       code + failureHtml(s) + (s.tokens ? heatHtml(s.tokens) : "") + `</div>`
     );
   }
@@ -115,6 +117,10 @@
     $("page-info").textContent = `page ${state.page + 1} of ${pages}`;
     $("page-prev").disabled = state.page === 0;
     $("page-next").disabled = state.page >= pages - 1;
+    const problem = problems[state.problem];
+    const box = $("problem-statement");
+    box.hidden = !(problem && problem[1]);
+    box.innerHTML = box.hidden ? "" : `<h4>${esc(state.problem)} <span class="muted">${esc(problem[0])}</span></h4><pre>${esc(problem[1])}</pre>`;
   }
 
   function bind(id, key) {
