@@ -180,19 +180,19 @@ def _evaluation(path: Path, problems: _ProblemIndex, prefix: str) -> Evaluation:
     judgements_path = _beside(path, f"judgements{suffix}.jsonl", provenance.get("judgements"))
     if judgements_path is None:
         notes.append(f"no judgements{suffix}.jsonl: no samples or per-problem outcomes to show")
-        return _from_json(data, label, policy, mode, {}, {}, (), tuple(notes))
+        return replace(_from_json(data, label, policy, mode), notes=tuple(notes))
     judgements = _judgements(judgements_path)
     known = problems.lookup(provenance.get("problems"), notes)
-    metrics = tuple(data.get("metrics", ()))
     examples_path = _beside(path, f"example-judgements{suffix}.jsonl", None)
     examples = _judgements(examples_path) if examples_path else None
-    rows = None
+    evaluation = _from_json(data, label, policy, mode)
+    rows = evaluation.rows
     if not all(j.problem_id in known for j in judgements):
         notes.append("the problems of these judgements were not found: intervals over all only")
-    elif examples is None and any(not m.startswith("pass@") for m in metrics):
+    elif examples is None and any(not m.startswith("pass@") for m in evaluation.metrics):
         notes.append("no example-test judgements beside the report: intervals over all only")
     else:
-        rows = _rows(known, judgements, examples, metrics, data.get("confidence", 0.95))
+        rows = _with_intervals(rows, known, judgements, examples, evaluation.confidence)
     difficulties = {j.problem_id: _difficulty(known.get(j.problem_id)) for j in judgements}
     statements = {pid: known[pid].statement for pid in difficulties if pid in known}
     outcomes: dict[str, tuple[int, int]] = {}
@@ -200,23 +200,18 @@ def _evaluation(path: Path, problems: _ProblemIndex, prefix: str) -> Evaluation:
         if j.verdict is not Verdict.INFRA_ERROR:
             passed, judged = outcomes.get(j.problem_id, (0, 0))
             outcomes[j.problem_id] = (passed + j.passed, judged + 1)
-    samples = _samples(path, suffix, provenance, judgements, known, label, notes)
-    evaluation = _from_json(data, label, policy, mode, outcomes, difficulties, samples, ())
     return replace(
-        evaluation, rows=rows or evaluation.rows, statements=statements, notes=tuple(notes)
+        evaluation,
+        rows=rows,
+        outcomes=outcomes,
+        difficulties=difficulties,
+        statements=statements,
+        samples=_samples(path, suffix, provenance, judgements, known, label, notes),
+        notes=tuple(notes),
     )
 
 
-def _from_json(
-    data: dict[str, Any],
-    label: str,
-    policy: str,
-    mode: str,
-    outcomes: dict[str, tuple[int, int]],
-    difficulties: dict[str, str],
-    samples: tuple[SampleView, ...],
-    notes: tuple[str, ...],
-) -> Evaluation:
+def _from_json(data: dict[str, Any], label: str, policy: str, mode: str) -> Evaluation:
     metrics = tuple(data.get("metrics", ()))
     intervals = {m: tuple(v) for m, v in (data.get("confidence_intervals") or {}).items()}
     rows = tuple(
@@ -238,54 +233,46 @@ def _from_json(
         confidence=float(data.get("confidence", 0.95)),
         verdicts={str(k): int(v) for k, v in (data.get("verdicts") or {}).items()},
         dropped=dict(data.get("dropped_metrics") or {}),
-        outcomes=outcomes,
-        difficulties=difficulties,
+        outcomes={},
+        difficulties={},
         statements={},
-        samples=samples,
-        notes=notes,
+        samples=(),
     )
 
 
-def _rows(
+def _with_intervals(
+    rows: Sequence[ScoreRow],
     known: dict[str, Problem],
     judgements: Sequence[Judgement],
     examples: Sequence[Judgement] | None,
-    metrics: Sequence[str],
     confidence: float,
 ) -> tuple[ScoreRow, ...]:
-    """The report's rows again, with a bootstrap interval per difficulty (the JSON has them
-    over all problems only)."""
+    """The report's rows with a bootstrap interval per difficulty (the JSON has one over all
+    problems only), from `build_report` over each difficulty's problems."""
     from coderl.evaluation.report import ALL, build_report
 
-    ks = [int(m.partition("@")[2]) for m in metrics if m.startswith("pass@")]
-    pairs = [(int(n), int(k)) for n, _, k in (m.partition("@") for m in metrics) if n.isdigit()]
-    if pairs and examples is None:
-        pairs = []
+    metrics = [m for row in rows for m in row.scores]
+    ks = sorted({int(m.partition("@")[2]) for m in metrics if m.startswith("pass@")})
+    pairs = sorted(
+        {(int(n), int(k)) for n, _, k in (m.partition("@") for m in metrics) if n.isdigit()}
+    )
     judged = {j.problem_id for j in judgements}
     problems = [p for p in known.values() if p.id in judged]
-
-    def report(subset: list[Problem]):
-        ids = {p.id for p in subset}
-        return build_report(
-            subset,
-            [j for j in judgements if j.problem_id in ids],
-            ks,
-            None if examples is None else [j for j in examples if j.problem_id in ids],
-            pairs,
-            confidence=confidence,
-        )
-
-    overall = report(problems)
-    rows = []
-    for row in overall.rows:
-        subset = problems if row.group == ALL else _of_difficulty(problems, row.group)
-        intervals = overall.intervals if row.group == ALL else report(subset).intervals
-        rows.append(ScoreRow(row.group, row.problems, row.samples, row.scores, intervals))
-    return tuple(rows)
-
-
-def _of_difficulty(problems: Iterable[Problem], group: str) -> list[Problem]:
-    return [p for p in problems if _difficulty(p) == group]
+    with_intervals = []
+    for row in rows:
+        if row.group != ALL:
+            ids = {p.id for p in problems if _difficulty(p) == row.group}
+            report = build_report(
+                [p for p in problems if p.id in ids],
+                [j for j in judgements if j.problem_id in ids],
+                ks,
+                None if examples is None else [j for j in examples if j.problem_id in ids],
+                pairs,
+                confidence=confidence,
+            )
+            row = replace(row, intervals=report.intervals)
+        with_intervals.append(row)
+    return tuple(with_intervals)
 
 
 def _difficulty(problem: Problem | None) -> str:
