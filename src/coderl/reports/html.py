@@ -30,6 +30,7 @@ VERDICT_COLORS = {
     "infra_error": "#0ea5e9",
 }
 MAX_CHANGES = 200  # changed problems listed per comparison
+OPEN_CHANGES = 12  # a longer list starts folded
 
 
 def write_report(
@@ -130,7 +131,7 @@ def _changes(comparisons: Sequence[Comparison]) -> str:
         return ""
     parts = [
         '<p class="muted">Held-out problems solved (some sample passed) under one policy and '
-        "not the other. Click a problem to see its samples.</p>"
+        'not the other. Click a problem to see its samples.</p><div class="comparisons">'
     ]
     for c in comparisons:
         rows = "".join(
@@ -149,18 +150,21 @@ def _changes(comparisons: Sequence[Comparison]) -> str:
             else ""
         )
         table = (
+            f"<details{' open' if len(c.changes) <= OPEN_CHANGES else ''}><summary>the "
+            f"{len(c.changes)} problems</summary>"
             f'<table class="changes"><thead><tr><th>problem</th><th>difficulty</th>'
             f"<th>{escape(c.baseline)} passed</th><th>{escape(c.candidate)} passed</th>"
-            f"<th>change</th></tr></thead><tbody>{rows}</tbody></table>{more}"
+            f"<th>change</th></tr></thead><tbody>{rows}</tbody></table>{more}</details>"
             if c.changes
             else ""
         )
         parts.append(
-            f'<h3>{escape(c.baseline)} → {escape(c.candidate)}</h3><p class="summary">'
-            f'<span class="gain">{c.gained} gained</span>, <span class="loss">{c.lost} lost</span>'
-            f" of {c.common_problems} problems both judged.</p>{table}"
+            f'<div class="comparison"><h3>{escape(c.baseline)} → {escape(c.candidate)}</h3>'
+            f'<p class="summary"><span class="gain">{c.gained} gained</span>, '
+            f'<span class="loss">{c.lost} lost</span> of {c.common_problems} problems both '
+            f"judged.</p>{table}</div>"
         )
-    return "".join(parts)
+    return "".join(parts) + "</div>"
 
 
 def _verdicts(evaluations: Sequence[Evaluation]) -> str:
