@@ -45,7 +45,6 @@ STAGES_FILE = "stages.json"
 PROBLEMS_DIR = "problems"
 BASELINE_POLICIES = ("sft", "plain")  # listed first; the others are compared against them
 DEFAULT_POLICY = "eval"  # the label of a plain report.json
-MAX_SHOWN = 2000  # characters of a test's input, expected or actual value shown
 
 
 def collect_run(run_dir: str | Path, compare: Sequence[str | Path] = ()) -> RunData:
