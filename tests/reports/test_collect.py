@@ -94,6 +94,9 @@ def test_a_compared_run_is_the_baseline_of_same_named_evaluations(run_dir, tmp_p
 def test_bad_run_folders_are_errors_that_name_the_file(run_dir, tmp_path):
     with pytest.raises(CoderlError, match="nowhere: not a folder"):
         collect_run(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CoderlError, match=r"empty: holds no config.yaml, metrics.jsonl"):
+        collect_run(tmp_path / "empty")
     broken = tmp_path / "broken"
     shutil.copytree(run_dir, broken)
     with (broken / "rl" / "metrics.jsonl").open("a") as f:

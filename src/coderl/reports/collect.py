@@ -52,6 +52,11 @@ def collect_run(run_dir: str | Path, compare: Sequence[str | Path] = ()) -> RunD
     (labelled ``NAME:...``) and is compared as the baseline of the same-named evaluations."""
     root = _run_folder(run_dir, "RUN_DIR")
     configs, stages, series, evaluations = _collect_one(root, prefix="")
+    if not (configs or stages or series or evaluations):
+        raise CoderlError(
+            f"RUN_DIR {root}: holds no config.yaml, metrics.jsonl, stages.json or report*.json "
+            "(give the folder a coderl run wrote)"
+        )
     others = [_run_folder(other, "--compare") for other in compare]
     comparisons = list(_within(evaluations))
     for other in others:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from html import escape
 from importlib.resources import files
 from pathlib import Path
@@ -74,7 +75,7 @@ def render_report(data: RunData) -> str:
         f"<header><h1>Run <code>{escape(data.name)}</code>{compared}</h1>"
         f'<p class="muted">{escape(data.path)} · report written '
         f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}</p><nav>{nav}</nav></header>"
-        f"<main>{body or '<p>This folder holds no metrics, reports or config.</p>'}</main>"
+        f"<main>{body}</main>"
         f'<script type="application/json" id="samples-data">{_json(samples)}</script>'
         f'<script type="application/json" id="problems-data">{_problems_json(data)}</script>'
         f"<script>{_asset('report.js')}</script></body></html>"
@@ -282,7 +283,7 @@ def _sample_json(s: SampleView) -> dict:
         "verdict": s.verdict,
         "program": s.program,
         "language": s.language,
-        "failed": None if s.failed_test is None else s.failed_test.__dict__,
+        "failed": None if s.failed_test is None else asdict(s.failed_test),
         "error": s.error,
         "tokens": None
         if s.token_scores is None

@@ -5,6 +5,7 @@ and, where a critic scored it, its token scores."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def _sample_view(
         program=program,
         language=problem.language if problem else "python",
         failed_test=_failed_test(judgement, problem, selection),
-        error=None if judgement.error is None else dict(judgement.error.__dict__),
+        error=None if judgement.error is None else asdict(judgement.error),
         token_scores=_token_scores(row),
     )
 
