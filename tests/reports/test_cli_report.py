@@ -49,3 +49,22 @@ def test_evaluate_ends_with_the_page_unless_told_not_to(run_dir, tmp_path, capsy
     assert main([*base, "--out", str(tmp_path / "quiet"), "--no-report"]) == 0
     assert not (tmp_path / "quiet" / "report.html").exists()
     assert "report:" not in capsys.readouterr().out
+
+
+def test_n_at_k_rows_of_an_evaluate_folder_get_intervals_per_difficulty(run_dir, tmp_path):
+    from coderl.reports.collect import collect_run
+
+    out = tmp_path / "eval"
+    argv = [
+        "evaluate",
+        *("--problems", f"jsonl:{run_dir / 'problems' / 'test.jsonl'}"),
+        *("--samples", str(run_dir / "samples-grpo-sampled.jsonl")),
+        *("--k", "1,4", "--n-at-k", "1@4", "--workers", "1", "--no-progress", "--no-report"),
+    ]
+    assert main([*argv, "--out", str(out)]) == 0
+    (evaluation,) = collect_run(out).evaluations
+    assert evaluation.metrics == ("pass@1", "pass@4", "1@4") and not evaluation.notes
+    for row in evaluation.rows:
+        low, high = row.intervals["1@4"]
+        assert low <= row.scores["1@4"] <= high
+    assert len(evaluation.samples) == 32 and evaluation.samples[0].program

@@ -119,3 +119,17 @@ def test_a_folder_without_evaluations_still_reports_its_curves(run_dir, tmp_path
     assert data.evaluations == () and data.comparisons == () and data.stages == ()
     assert {s.key for s in data.series} == {"train/loss", "train/lr", "time/update"}
     assert {s.source for s in data.series} == {""}
+
+
+def test_plain_sampling_is_the_baseline_of_critic_sampling(run_dir, tmp_path):
+    run = tmp_path / "critic-run"
+    run.mkdir()
+    shutil.copytree(run_dir / "problems", run / "problems")
+    for name in ("samples-{}.jsonl", "judgements-{}.jsonl", "report-{}.json"):
+        shutil.copy(run_dir / name.format("grpo-sampled"), run / name.format("critic-sampled"))
+        shutil.copy(run_dir / name.format("sft-sampled"), run / name.format("plain-sampled"))
+    data = collect_run(run)
+    assert [e.label for e in data.evaluations] == ["plain-sampled", "critic-sampled"]
+    (comparison,) = data.comparisons
+    assert (comparison.baseline, comparison.candidate) == ("plain-sampled", "critic-sampled")
+    assert (comparison.gained, comparison.lost) == (4, 4)
