@@ -278,7 +278,13 @@ def _rollout_sampling(config: Any) -> SamplingConfig:
 def judge_config(config: Any) -> JudgeConfig:
     j = config.judge
     workers = {} if j.workers is None else {"workers": j.workers}
-    return JudgeConfig(limits=Limits(cpu_time_s=j.cpu_time_s, memory_mb=j.memory_mb), **workers)
+    return JudgeConfig(
+        limits=Limits(cpu_time_s=j.cpu_time_s, memory_mb=j.memory_mb),
+        backend=j.backend,
+        ray_address=j.ray_address,
+        ray_actors=j.ray_actors,
+        **workers,
+    )
 
 
 def _with_tests(problems: tuple[Problem, ...] | list[Problem], spec: str) -> list[Problem]:

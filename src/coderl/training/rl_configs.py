@@ -65,8 +65,21 @@ class RLJudgeConfig:
             "rewards; set false for pass_fraction)"
         ),
     )
+    backend: Literal["local", "ray"] = field(
+        default="local", metadata=_help("local: a warm pool here; ray: one per Ray node")
+    )
+    ray_address: str | None = field(
+        default=None, metadata=_help("backend ray: the cluster (null: running or new local)")
+    )
+    ray_actors: int | None = field(
+        default=None, metadata=_help("backend ray: judge actors (null: one per node)")
+    )
 
     def __post_init__(self) -> None:
+        if self.backend != "ray" and (self.ray_address or self.ray_actors):
+            raise ConfigError("judge.ray_address and judge.ray_actors need judge.backend: ray")
+        if self.ray_actors is not None and self.ray_actors < 1:
+            raise ConfigError(f"judge.ray_actors = {self.ray_actors}: use 1 or more, or null")
         if self.cpu_time_s <= 0:
             raise ConfigError(f"judge.cpu_time_s = {self.cpu_time_s}: use a value > 0")
         if self.memory_mb < 1:
