@@ -1,4 +1,4 @@
-"""`coderl train` under `accelerate launch` with 2 CPU processes (gloo): the same loss curve
+"""`coderl train` on 2 CPU processes (gloo, accelerate's process group): the same loss curve
 and final weights as 1 process with the same global batch, rank 0 alone writing, and resume
 under 2 processes. Plus the helpers that split and gather work, in one process."""
 
@@ -42,12 +42,13 @@ def no_dropout_dir(tiny_causal_dir, tmp_path_factory) -> Path:
 
 
 def launch(algorithm: str, config, tmp_path: Path, *extra: str) -> None:
-    """``accelerate launch --cpu --num_processes 2 -m coderl.cli.main train ...``."""
+    """``torchrun --nproc_per_node 2 -m coderl.cli.main train ...``: on the CPU, accelerate's
+    own launcher starts one process unless mpirun is there (docs/scaling.md), so torchrun
+    starts the two; accelerate takes the process group from its environment either way."""
     config_path = tmp_path / f"{Path(config.output_dir).name}.yaml"
     save_config(config, config_path)
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--cpu"]
-    command += ["--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no"]
-    command += ["--dynamo_backend", "no", "-m", "coderl.cli.main", "train", algorithm]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    command += ["--nproc_per_node", "2", "-m", "coderl.cli.main", "train", algorithm]
     command += ["--config", str(config_path), "--no-progress", *extra]
     env = os.environ | {"OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)

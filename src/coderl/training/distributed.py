@@ -68,26 +68,31 @@ def launched() -> bool:
 
 
 def accelerator(device: str) -> Accelerator | None:
-    """The run's `Accelerator` under a launcher (``device: cpu`` keeps it on the CPU, with
-    gloo); None for a single process, whose path stays as it is."""
+    """The run's `Accelerator` under a launcher (on the CPU, with gloo, for ``device: cpu``
+    or without CUDA); None for a single process, whose path stays as it is."""
     if not launched():
         return None
     from accelerate import Accelerator
 
-    return Accelerator(cpu=device == "cpu")
+    return Accelerator(cpu=_on_cpu(device))
 
 
-def ranks() -> Ranks:
-    """This process's ranks (joining the process group under a launcher)."""
+def ranks(device: str = "auto") -> Ranks:
+    """This process's ranks (the first call under a launcher joins the process group: on
+    the CPU, with gloo, for ``device: cpu`` or without CUDA)."""
     if not launched():
         return Ranks()
     from accelerate import PartialState
 
     first = not torch.distributed.is_initialized()
-    state = PartialState()
+    state = PartialState(cpu=_on_cpu(device))
     if first and state.is_main_process:
         log.info("distributed: %d processes (%s)", state.num_processes, state.distributed_type)
     return Ranks(state.process_index, state.num_processes)
+
+
+def _on_cpu(device: str) -> bool:
+    return device == "cpu" or not torch.cuda.is_available()
 
 
 def barrier() -> None:

@@ -100,7 +100,7 @@ def run_online(
 ) -> RLResult:
     """Train ``make_learner(policy, config)`` online from the judge's rewards."""
     output_dir = Path(config.output_dir)
-    ranks = distributed.ranks()  # under a launcher: see coderl.training.distributed
+    ranks = distributed.ranks(config.device)  # under a launcher: see coderl.training.distributed
     start = starting_checkpoint(config, resume, RESUME_INVARIANTS)
     random.seed(config.seed)
     torch.manual_seed(config.seed)

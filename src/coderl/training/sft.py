@@ -78,7 +78,7 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
     start = starting_checkpoint(config, resume, _RESUME_INVARIANTS)
     random.seed(config.seed)
     torch.manual_seed(config.seed)
-    ranks = distributed.ranks()  # under a launcher: see coderl.training.distributed
+    ranks = distributed.ranks(config.device)  # under a launcher: see coderl.training.distributed
     accelerator = distributed.accelerator(config.device)
     device = accelerator.device if accelerator else resolve_device(config.device)
     autocast = _autocast(config.dtype, device)
