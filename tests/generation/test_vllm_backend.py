@@ -97,3 +97,33 @@ def test_sampled_logprobs_are_the_processed_distributions(tiny, engine):
             scored = processed_logprobs(logits[:-1], 0.7, 20, 0.9)
             expected = scored.gather(-1, torch.tensor(sample.token_ids).unsqueeze(-1))
             assert list(sample.logprobs) == pytest.approx(expected.squeeze(-1).tolist(), abs=1e-3)
+
+
+def test_grpo_samples_on_vllm_and_syncs_after_each_update(tiny, tmp_path, monkeypatch):
+    from coderl.generation.vllm_backend import VllmSampler
+    from coderl.training.configs import CheckpointConfig, LoggingConfig
+    from coderl.training.grpo import train_grpo
+    from coderl.training.metrics_log import read_metrics
+    from coderl.training.rl_configs import GRPOConfig, RLJudgeConfig, RolloutConfig
+
+    _, path = tiny
+    syncs = []
+    sync = VllmSampler.sync_weights
+    monkeypatch.setattr(VllmSampler, "sync_weights", lambda self: syncs.append(sync(self)))
+    config = GRPOConfig(
+        model=str(path),
+        problems="synthetic@train[0:4]",
+        output_dir=str(tmp_path / "run"),
+        max_steps=2,
+        device="cpu",
+        rollout=RolloutConfig(
+            prompts_per_step=2, group_size=2, max_new_tokens=8, engine="vllm", vllm_memory=0.1
+        ),
+        judge=RLJudgeConfig(workers=1),
+        checkpoint=CheckpointConfig(every_steps=2),
+        logging=LoggingConfig(every_steps=1, tensorboard=False),
+    )
+    result = train_grpo(config, progress=False)
+    assert result.steps == 2 and len(syncs) == 2
+    records = read_metrics(tmp_path / "run" / "metrics.jsonl")
+    assert all(r["time/sync"] > 0 and r["train/response_length"] > 0 for r in records)

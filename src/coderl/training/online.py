@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import torch
 
 from coderl.config import save_config
-from coderl.errors import DataError
+from coderl.errors import ConfigError, DataError
 from coderl.execution.judge import Judge
 from coderl.execution.limits import JudgeConfig, Limits
 from coderl.generation.config import SamplingConfig
@@ -130,6 +130,7 @@ def run_online(
     timers = Timers()
     eval_history: list[tuple[int, float]] = []
     checkpoint = start
+    engine = _vllm_engine(config, policy, start)
     with (
         Judge(judge_config(config)) as judge,
         distributed.main_logger(ranks, output_dir, config.logging, state.step) as logger,
@@ -149,6 +150,7 @@ def run_online(
             tests=config.judge.tests,
             stop_at_first_failure=config.judge.stop_at_first_failure,
             greedy_baseline=config.advantage_estimator == "greedy_baseline",
+            sampler=engine,
         )
         if eval_problems and config.eval.at_start and state.step == 0 and ranks.main:
             pass_rate = evaluate_greedy(policy, judge, eval_problems, config)
@@ -177,6 +179,9 @@ def run_online(
                     stats = distributed.gather_stats(stats)
             # 3. The algorithm's update.
             metrics = learner.update(rollout, step, timers) if rollout is not None else {}
+            if engine is not None and rollout is not None:
+                with timers("sync"):
+                    engine.sync_weights()
             mean_reward = float(rollout.rewards.mean()) if rollout is not None else float("nan")
             state = RLState(
                 step=step,
@@ -231,6 +236,20 @@ def _load_policy(config: Any, start: Path | None, device: torch.device) -> Polic
     if start:
         return load_lora(base, start)
     return apply_lora(base, lora.r, lora.alpha, lora.dropout, lora.target_modules)
+
+
+def _vllm_engine(config: Any, policy: Policy, start: Path | None) -> Any:
+    """vLLM's sampler for the rollouts (``rollout.engine: vllm``), from the run's weights;
+    None for the built-in one. Evaluation and greedy baselines stay on the built-in one."""
+    if config.rollout.engine != "vllm":
+        return None
+    if config.lora.enabled:
+        raise ConfigError("rollout.engine: vllm syncs full weights; set lora.enabled: false")
+    from coderl.generation.vllm_backend import VllmSampler
+
+    options = {"gpu_memory_utilization": config.rollout.vllm_memory}
+    source = str(start or config.model)
+    return VllmSampler(policy, _rollout_sampling(config), source, engine_options=options)
 
 
 def evaluate_greedy(policy: Policy, judge: Judge, problems: list[Problem], config: Any) -> float:

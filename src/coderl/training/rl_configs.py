@@ -30,8 +30,17 @@ class RolloutConfig:
     max_new_tokens: int = field(default=256, metadata=_help("tokens per program at most"))
     stop: tuple[str, ...] = field(default=(), metadata=_help("stop strings"))
     batch_size: int = field(default=64, metadata=_help("sequences per sampler forward pass"))
+    engine: Literal["builtin", "vllm"] = field(
+        default="builtin",
+        metadata=_help("sampler: builtin, or vllm (colocated, weights synced after each update)"),
+    )
+    vllm_memory: float = field(
+        default=0.5, metadata=_help("engine vllm: share of GPU memory (CPU: RAM) it may take")
+    )
 
     def __post_init__(self) -> None:
+        if not 0 < self.vllm_memory <= 1:
+            raise ConfigError(f"rollout.vllm_memory = {self.vllm_memory}: use a value in (0, 1]")
         for name in ("prompts_per_step", "max_new_tokens", "batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"rollout.{name} = {getattr(self, name)}: use 1 or more")
