@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from coderl.errors import ConfigError
 from coderl.execution.limits import JudgeConfig
 from coderl.execution.pool import Pool
 from coderl.execution.types import Judgement
@@ -35,8 +36,8 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise RuntimeError(
-            "judge backend 'ray' needs the ray package: pip install ray (or coderl[ray])"
+        raise ConfigError(
+            "judge.backend: ray needs the ray package: pip install ray (or coderl[ray])"
         ) from None
     return ray
 

