@@ -114,6 +114,23 @@ def test_ray_options_need_the_ray_backend():
         JudgeConfig(backend="ray", ray_actors=0)
 
 
+def test_rl_runs_pass_their_ray_settings_to_the_judge():
+    from coderl.errors import ConfigError
+    from coderl.training.online import judge_config
+    from coderl.training.rl_configs import GRPOConfig, RLJudgeConfig
+
+    judge = RLJudgeConfig(backend="ray", ray_address="head:6379", ray_actors=3, workers=2)
+    config = judge_config(GRPOConfig(model="m", problems="p", judge=judge))
+    assert (config.backend, config.ray_address, config.ray_actors, config.workers) == (
+        "ray",
+        "head:6379",
+        3,
+        2,
+    )
+    with pytest.raises(ConfigError, match="ray_actors need judge.backend"):
+        RLJudgeConfig(ray_address="head:6379")
+
+
 def test_the_judge_command_runs_on_ray(ray_instance, humaneval, tmp_path):
     from coderl.cli.main import main
 
