@@ -127,7 +127,7 @@ def test_rl_runs_pass_their_ray_settings_to_the_judge():
         3,
         2,
     )
-    with pytest.raises(ConfigError, match="ray_actors need judge.backend"):
+    with pytest.raises(ConfigError, match="ray_actors need judge"):
         RLJudgeConfig(ray_address="head:6379")
 
 
