@@ -67,9 +67,15 @@ def save_checkpoint(
 
     ``state`` is the learner's frozen state dataclass (it has a ``step``); ``modules`` and
     ``optimizers`` are the learner's other named parts, restored by `load_train_state`.
+    Under a launcher, rank 0 alone writes and every rank returns once it is written.
     """
+    from coderl.training import distributed
+
     output_dir = Path(output_dir)
     final = output_dir / f"step_{state.step}"
+    if not distributed.ranks().main:
+        distributed.barrier()
+        return final
     tmp = output_dir / f".step_{state.step}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
@@ -89,6 +95,7 @@ def save_checkpoint(
     if keep_last is not None:
         for old in list_checkpoints(output_dir)[:-keep_last]:
             shutil.rmtree(old)
+    distributed.barrier()
     return final
 
 

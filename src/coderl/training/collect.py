@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 from coderl.execution.judge import Judge
 from coderl.execution.types import Judgement, Submission, TestSelection
@@ -68,11 +69,12 @@ class RolloutCollector:
         tests: TestSelection = "hidden",
         stop_at_first_failure: bool = False,
         greedy_baseline: bool = False,
+        sampler: Any = None,
     ) -> None:
         self.policy = policy
         self.judge = judge
         self.reward = reward
-        self.sampler = Sampler(policy, sampling)
+        self.sampler = sampler or Sampler(policy, sampling)  # or vLLM's: same records
         self.greedy = (
             Sampler(policy, replace(sampling, n=1, greedy=True)) if greedy_baseline else None
         )
