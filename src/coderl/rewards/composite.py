@@ -28,9 +28,20 @@ class CompositeReward:
         return total
 
 
+# PPOCoder's task score: compile (+1/-1) + syntax match + data-flow match, in [-1, 3]
+PPOCODER_PARTS: tuple[dict[str, Any], ...] = (
+    {"name": "compiler", "weight": 1.0},
+    {"name": "syntax_match", "weight": 1.0},
+    {"name": "dataflow_match", "weight": 1.0},
+)
+
+
 @register_reward("composite")
-def composite(parts: Sequence[dict[str, Any]]) -> CompositeReward:
-    """From config: ``parts: [{name: unit_test, weight: 1.0}, {name: ..., options...}]``."""
+def composite(parts: Sequence[dict[str, Any]] | None = None) -> CompositeReward:
+    """From config: ``parts: [{name: unit_test, weight: 1.0}, {name: ..., options...}]``;
+    without ``parts``, PPOCoder's compile + syntax match + data-flow match."""
+    if parts is None:
+        parts = PPOCODER_PARTS
     built = []
     for part in parts:
         options = dict(part)
