@@ -7,11 +7,11 @@ import pytest
 
 pytest.importorskip("tree_sitter")
 
-from coderl.rewards import codebleu  # noqa: E402
-from coderl.rewards.bleu import corpus_bleu, corpus_weighted_ngram_match  # noqa: E402
-from coderl.rewards.dataflow import data_flow, dataflow_counts  # noqa: E402
-from coderl.rewards.syntax import syntax_counts  # noqa: E402
-from coderl.rewards.trees import strip_comments  # noqa: E402
+from coderl.rewards import codebleu
+from coderl.rewards.bleu import corpus_bleu, corpus_weighted_ngram_match
+from coderl.rewards.dataflow import data_flow, dataflow_counts
+from coderl.rewards.syntax import syntax_counts
+from coderl.rewards.trees import strip_comments
 
 PROGRAMS = {
     "python": (

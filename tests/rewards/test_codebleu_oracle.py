@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("tree_sitter")
 
-from coderl.rewards import codebleu  # noqa: E402
+from coderl.rewards import codebleu
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "codebleu_oracle.json"
 CASES = json.loads(FIXTURE.read_text(encoding="utf-8"))["cases"]

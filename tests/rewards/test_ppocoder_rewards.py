@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("tree_sitter")
 
-from coderl.execution.types import Judgement, Verdict  # noqa: E402
-from coderl.problems.types import Problem  # noqa: E402
-from coderl.rewards import (  # noqa: E402
+from coderl.execution.types import Judgement, Verdict
+from coderl.problems.types import Problem
+from coderl.rewards import (
     CompositeReward,
     DataflowMatchReward,
     SyntaxMatchReward,
