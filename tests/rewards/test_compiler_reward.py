@@ -9,6 +9,7 @@ from coderl.execution.types import Judgement, Verdict
 from coderl.problems.types import Problem
 from coderl.rewards import CompilerReward, build_reward
 from coderl.rewards import compiler as compiler_module
+from coderl.rewards.compiler import CompileCache
 
 JUDGEMENT = Judgement("p", 0, Verdict.PASSED)
 PROGRAMS = {
@@ -75,7 +76,7 @@ def test_the_cache_compiles_each_program_once(monkeypatch: pytest.MonkeyPatch) -
         return real(code, language, timeout_s)
 
     monkeypatch.setattr(compiler_module, "compiles", counting)
-    reward = CompilerReward(workers=2)
+    reward = CompilerReward(workers=2, cache=CompileCache())
     ok, bad = PROGRAMS["c"]["ok"], PROGRAMS["c"]["error"]
     assert reward.score_many([ok, bad, ok, bad, ok], "c") == [1.0, -1.0, 1.0, -1.0, 1.0]
     assert reward.score(ok, "c") == 1.0
@@ -90,7 +91,7 @@ def test_a_sandbox_failure_is_undecided_not_the_programs_fault(
         raise OSError("cannot create the build folder")
 
     monkeypatch.setattr(compiler_module, "compiles", broken)
-    reward = CompilerReward()
+    reward = CompilerReward(cache=CompileCache())
     assert reward(_problem("cpp"), PROGRAMS["cpp"]["ok"], JUDGEMENT) is None
     assert len(reward.cache._outcomes) == 0  # an infra error is never cached
 

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from coderl.execution.compiled import compiles
-from coderl.execution.types import Judgement
+from coderl.execution.types import ErrorInfo, Judgement, Verdict
 from coderl.problems.types import Problem
 from coderl.rewards.base import register_reward
 
@@ -56,6 +56,11 @@ class CompileCache:
             self._outcomes[key] = outcome
 
 
+# One cache per process, shared by every CompilerReward unless given its own: the rollout's
+# compile-only judgements (`compile_judgements`) and the compile reward then compile once.
+SHARED_CACHE = CompileCache()
+
+
 @register_reward("compiler")
 @dataclass
 class CompilerReward:
@@ -68,7 +73,8 @@ class CompilerReward:
     language: str | None = None
     timeout_s: float = 10.0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    cache: CompileCache = field(default_factory=CompileCache)
+    cache: CompileCache = field(default_factory=lambda: SHARED_CACHE)
+    needs_tests = False  # the online loop may train it on problems without tests
 
     def __post_init__(self) -> None:
         if self.language is not None and self.language not in COMPILABLE_LANGUAGES:
@@ -103,3 +109,31 @@ class CompilerReward:
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             scores = dict(zip(distinct, pool.map(lambda p: self.score(p, language), distinct)))
         return [scores[program] for program in programs]
+
+
+def compile_judgements(
+    items: Sequence[tuple[Problem, int, str]], compiler: CompilerReward | None = None
+) -> list[Judgement]:
+    """Judgements of (problem, sample index, program) whose problems have no tests (a
+    translation): ``passed`` when the program compiles (there is no test to fail),
+    ``compile_error`` when not, ``infra_error`` when the sandbox failed."""
+    compiler = compiler or CompilerReward()
+    by_language: dict[str, list[int]] = {}
+    for i, (problem, _, _) in enumerate(items):
+        by_language.setdefault(compiler.language or problem.language, []).append(i)
+    scores: dict[int, float | None] = {}
+    for language, indices in by_language.items():
+        found = compiler.score_many([items[i][2] for i in indices], language)
+        scores.update(zip(indices, found))
+    judgements = []
+    for i, (problem, index, _) in enumerate(items):
+        score = scores[i]
+        if score is None:
+            error = ErrorInfo("InfraError", "the sandbox could not compile the program")
+            judgements.append(Judgement(problem.id, index, Verdict.INFRA_ERROR, error=error))
+        elif score > 0:
+            judgements.append(Judgement(problem.id, index, Verdict.PASSED))
+        else:
+            error = ErrorInfo("CompileError", "the program does not compile")
+            judgements.append(Judgement(problem.id, index, Verdict.COMPILE_ERROR, error=error))
+    return judgements

@@ -18,6 +18,12 @@ class CompositeReward:
 
     parts: tuple[tuple[float, Reward], ...]
 
+    @property
+    def needs_tests(self) -> bool:
+        """Whether a part reads the unit tests' verdicts (rewards say so by a ``needs_tests``
+        attribute; one without it is assumed to)."""
+        return any(getattr(reward, "needs_tests", True) for _, reward in self.parts)
+
     def __call__(self, problem: Problem, program: str, judgement: Judgement) -> float | None:
         total = 0.0
         for weight, reward in self.parts:

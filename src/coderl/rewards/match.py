@@ -32,6 +32,7 @@ class SyntaxMatchReward:
     """Share of the reference's AST subtrees (node types only) that the program has."""
 
     language: str | None = None
+    needs_tests = False
 
     def __post_init__(self) -> None:
         if self.language is not None:
@@ -50,6 +51,7 @@ class DataflowMatchReward:
     program has."""
 
     language: str | None = None
+    needs_tests = False
 
     def __post_init__(self) -> None:
         if self.language is not None:

@@ -105,7 +105,10 @@ def run_online(
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
     policy = _load_policy(config, start, device)
-    problems = _with_tests(load_problems(config.problems).problems, config.problems)
+    reward = build_reward(config.reward.name, **config.reward.options)
+    problems = list(load_problems(config.problems).problems)
+    if getattr(reward, "needs_tests", True):  # PPOCoder's rewards need no tests
+        problems = _with_tests(problems, config.problems)
     eval_problems = (
         _with_tests(load_problems(config.eval.problems).problems, config.eval.problems)
         if config.eval.problems
@@ -124,7 +127,6 @@ def run_online(
         learner.load_state(state.learner)
     save_config(config, output_dir / "config.yaml")
 
-    reward = build_reward(config.reward.name, **config.reward.options)
     timers = Timers()
     eval_history: list[tuple[int, float]] = []
     checkpoint = start
