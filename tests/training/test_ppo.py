@@ -12,12 +12,12 @@ from safetensors.torch import load_file
 
 from coderl.errors import ConfigError
 from coderl.rewards import register_reward
+from coderl.training.checkpoint import STATE_DIR
 from coderl.training.configs import CheckpointConfig
 from coderl.training.metrics_log import read_metrics
 from coderl.training.ppo import train_ppo
 from coderl.training.ppo_config import PPOConfig, PPOSection, ValueHeadConfig
 from coderl.training.rl_configs import EvalConfig, KLConfig, RewardConfig, RolloutConfig
-from coderl.training.checkpoint import STATE_DIR
 
 
 @register_reward("test_ppo_program_length")
@@ -126,7 +126,7 @@ def test_config_errors_name_the_field():
         PPOSection(lam=1.5)
     with pytest.raises(ConfigError, match=r"value_head\.dropout"):
         ValueHeadConfig(dropout=1.0)
-    with pytest.raises(ConfigError, match="kl.beta"):
+    with pytest.raises(ConfigError, match=r"kl\.beta"):
         PPOConfig(
             model="m", problems="p", kl=KLConfig(beta=0.0), ppo=PPOSection(kl_controller="adaptive")
         )
