@@ -18,9 +18,9 @@ from sets), this module keeps the order of first appearance, so scores are repro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from coderl.rewards.trees import is_token, parse, span, span_text, strip_comments, token_nodes
 
@@ -29,6 +29,9 @@ Edge = tuple[str, int, str, list[str], list[int]]
 NormalEdge = tuple[str, str, list[str]]
 States = dict[str, list[int]]
 Span = tuple[tuple[int, int], tuple[int, int]]
+T = TypeVar("T")
+# (child's node type, whether an earlier child was an arm) -> is this child an arm of the if
+IsArm = Callable[[str, bool], bool]
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,6 @@ RULES: dict[str, Rules] = {
     "cpp": _C_SHARP,
     "javascript": _JAVASCRIPT,
 }
-DATAFLOW_LANGUAGES = (*RULES, "python")
 
 
 class _Walker:
@@ -229,7 +231,7 @@ class _Walker:
             states[text] = [index]
         return edges
 
-    def _branch(self, node: Any, states: States, is_arm: Any) -> tuple[list[Edge], States]:
+    def _branch(self, node: Any, states: States, is_arm: IsArm) -> tuple[list[Edge], States]:
         """An if: the condition and first arm in sequence, every other arm from the state
         before the if; afterwards a variable may hold the definitions of any arm."""
         edges: list[Edge] = []
@@ -299,7 +301,8 @@ def _merge(edges: list[Edge]) -> list[Edge]:
     return [(k[0], k[1], k[2], names, indices) for k, (names, indices) in ordered]
 
 
-def _union(first: list[str], second: list[str]) -> list[str]:
+def _union(first: list[T], second: list[T]) -> list[T]:
+    """Both lists' items once each, in order of first appearance (CodeBLEU: set order)."""
     return list(dict.fromkeys(first + second))
 
 
@@ -321,13 +324,9 @@ def data_flow(code: str, lang: str) -> list[Edge]:
             continue
         if index in by_token:
             old = by_token[index]
-            names, indices = _union(old[3], names), _union_ints(old[4], indices)
+            names, indices = _union(old[3], names), _union(old[4], indices)
         by_token[index] = (name, index, relation, names, indices)
     return list(by_token.values())
-
-
-def _union_ints(first: list[int], second: list[int]) -> list[int]:
-    return list(dict.fromkeys(first + second))
 
 
 def normalize(edges: list[Edge]) -> list[NormalEdge]:
