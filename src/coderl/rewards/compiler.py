@@ -3,7 +3,7 @@
 Programs compile through the judge's sandboxed compile path (`coderl.execution.compiled`):
 a timeout and memory limits, and warnings are never failures (PPOCoder's reference code failed
 any program that printed a warning, and waited forever on a compiler that hung). A sampled
-batch repeats programs often, so results are cached by a hash of (language, code), and a
+batch repeats programs often, so results are cached by a hash of (language, timeout, code), and a
 batch compiles in parallel threads (each compile is a sandboxed subprocess).
 """
 
@@ -37,8 +37,9 @@ class CompileCache:
     misses: int = 0
 
     @staticmethod
-    def key(code: str, language: str) -> str:
-        return hashlib.sha256(f"{language}\0{code}".encode()).hexdigest()
+    def key(code: str, language: str, timeout_s: float) -> str:
+        """The hash of what decides the outcome: the code, its language and the timeout."""
+        return hashlib.sha256(f"{language}\0{timeout_s!r}\0{code}".encode()).hexdigest()
 
     def get(self, key: str) -> bool | None:
         with self._lock:
@@ -91,7 +92,7 @@ class CompilerReward:
         if language not in COMPILABLE_LANGUAGES:
             valid = ", ".join(COMPILABLE_LANGUAGES)
             raise ValueError(f"compiler reward: cannot compile {language!r}; valid: {valid}")
-        key = self.cache.key(program, language)
+        key = self.cache.key(program, language, self.timeout_s)
         known = self.cache.get(key)
         if known is not None:
             return 1.0 if known else -1.0
