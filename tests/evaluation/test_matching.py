@@ -41,7 +41,7 @@ def test_string_metrics() -> None:
     assert levenshtein("kitten", "sitting") == 3
     assert edit_similarity("a  b", "a b") == 1.0
     assert edit_similarity("abcd", "abxd") == pytest.approx(0.75)
-    assert exact_match("int  x ;\n", "int x ;") and not exact_match("int x", "int y")
+    assert exact_match("int  x ;\n", "int x;") and not exact_match("int x", "int y")
 
 
 def test_translation_metrics_on_real_compiles() -> None:

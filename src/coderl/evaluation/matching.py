@@ -2,12 +2,14 @@
 translation (compile rate, BLEU, CodeBLEU, exact match) and code completion (exact match,
 edit similarity, compile rate), as PPOCoder reports them.
 
-BLEU is sacrebleu's corpus BLEU on whitespace tokens (``tokenize="none"``: code was compared
-token by token in PPOCoder's and XLCoST's evaluations), in [0, 1] like every other metric
-here. Exact match compares whitespace-separated token sequences, so layout does not count.
-Edit similarity is ``1 - Levenshtein(a, b) / max(len(a), len(b))`` on the whitespace-
-normalised strings. A compile failure that the sandbox caused (infra_error) leaves the
-compile rate's denominator and is counted in ``compile_undecided``.
+BLEU is sacrebleu's corpus BLEU with its ``13a`` tokenizer, which splits punctuation off, so
+that ``main()`` and XLCoST's space-separated ``main ( )`` are the same tokens; in [0, 1] like
+every other metric here. CodeBLEU's own n-gram parts split on whitespace only (its
+definition), so a model that formats code differently from the references loses there.
+Exact match compares code tokens (identifiers, numbers, single punctuation characters), so
+layout does not count. Edit similarity is ``1 - Levenshtein(a, b) / max(len(a), len(b))``
+on the whitespace-normalised strings. A compile failure that the sandbox caused
+(infra_error) leaves the compile rate's denominator and is counted in ``compile_undecided``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class Scored:
 
 
 def exact_match(prediction: str, reference: str) -> bool:
-    return prediction.split() == reference.split()
+    return code_tokens(prediction) == code_tokens(reference)
 
 
 def edit_similarity(prediction: str, reference: str) -> float:
@@ -85,7 +87,7 @@ def translation_metrics(
         raise ValueError(f"translation metrics: one target language at a time, got {languages}")
     programs = [item.program for item in items]
     references = [item.reference for item in items]
-    bleu = sacrebleu.corpus_bleu(programs, [references], tokenize="none")
+    bleu = sacrebleu.corpus_bleu(programs, [references], tokenize="13a")
     metrics = {
         "problems": float(len(items)),
         **compile_rate(items, compiler or CompilerReward()),
@@ -106,7 +108,7 @@ def completion_metrics(
     pairs = list(zip(completions, (item.reference for item in items), strict=True))
     return {
         "problems": float(len(items)),
-        "exact_match": _mean(code_tokens(c) == code_tokens(r) for c, r in pairs),
+        "exact_match": _mean(exact_match(c, r) for c, r in pairs),
         "edit_similarity": _mean(edit_similarity(c, r) for c, r in pairs),
         **compile_rate(items, compiler or CompilerReward()),
     }
