@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from coderl.execution.types import Judgement, Verdict
+from coderl.execution.zygote import ZygoteDied
 from coderl.problems.types import Problem
 from coderl.rewards import CompilerReward, build_reward
 from coderl.rewards import compiler as compiler_module
@@ -87,11 +88,14 @@ def test_the_cache_compiles_each_program_once(monkeypatch: pytest.MonkeyPatch) -
 def test_a_sandbox_failure_is_undecided_not_the_programs_fault(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    failures = iter([OSError("cannot create the build folder"), ZygoteDied("zygote exited")])
+
     def broken(code: str, language: str, timeout_s: float = 30.0):
-        raise OSError("cannot create the build folder")
+        raise next(failures)
 
     monkeypatch.setattr(compiler_module, "compiles", broken)
     reward = CompilerReward(cache=CompileCache())
+    assert reward(_problem("cpp"), PROGRAMS["cpp"]["ok"], JUDGEMENT) is None
     assert reward(_problem("cpp"), PROGRAMS["cpp"]["ok"], JUDGEMENT) is None
     assert len(reward.cache._outcomes) == 0  # an infra error is never cached
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from coderl.execution.compiled import compiles
 from coderl.execution.types import ErrorInfo, Judgement, Verdict
+from coderl.execution.zygote import ZygoteDied
 from coderl.problems.types import Problem
 from coderl.rewards.base import register_reward
 
@@ -98,7 +99,7 @@ class CompilerReward:
             return 1.0 if known else -1.0
         try:
             ok = compiles(program, language, self.timeout_s).ok
-        except (OSError, RuntimeError) as err:  # the sandbox failed, not the program
+        except (OSError, RuntimeError, ZygoteDied) as err:  # the sandbox failed, not the program
             log.warning("compiler reward: infra error compiling %s: %s", language, err)
             return None
         self.cache.put(key, ok)
