@@ -57,12 +57,12 @@ def run_matching(config: Any, inputs: dict, *, overwrite: bool, progress: bool) 
         raise CoderlError(f"--samples {samples_path}: no sample for any of the problems")
     if len(scored) < len(problems):
         warn(f"{len(problems) - len(scored)} problems have no sample and are not scored")
-    compiler = CompilerReward(timeout_s=config.judge.limits.cpu_time_s * 5)
+    compiler = CompilerReward()  # its compile timeout, as in training
+    # the reference: a translation's target program, or a completion's masked tokens
+    items = [Scored(p, program_from_completion(p, first[p.id]), p.solutions[0]) for p in scored]
     if config.task == "translation":
-        items = [Scored(p, program_from_completion(p, first[p.id]), p.solutions[0]) for p in scored]
         metrics = translation_metrics(items, compiler)
     else:
-        items = [Scored(p, program_from_completion(p, first[p.id]), p.solutions[0]) for p in scored]
         metrics = completion_metrics(items, [first[p.id] for p in scored], compiler)
     report = {
         "task": config.task,
