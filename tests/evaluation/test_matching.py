@@ -90,3 +90,25 @@ def test_evaluate_translation_cli(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert report["metrics"]["compile_rate"] == 0.5
     assert report["metrics"]["exact_match"] == 0.5
     assert "| compile_rate | 0.5000 |" in capsys.readouterr().out
+
+
+def test_evaluate_completion_cli(tmp_path: Path) -> None:
+    code = "def f(x):\n    y = x + 1\n    return y * 2\n"
+    rows = [
+        {"text": "Double.", "code": code, "task_id": 11, "test_list": ["assert f(1) == 4"]},
+        {"text": "Short.", "code": "f = 1", "task_id": 12, "test_list": ["assert f == 1"]},
+    ]
+    data = tmp_path / "mbpp.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    samples = tmp_path / "samples.jsonl"
+    # the last 4 tokens ("return y * 2") masked; the sample writes "return y*2"
+    samples.write_text(
+        json.dumps({"problem_id": "11", "sample_index": 0, "completion": "return y*2"})
+    )
+    out = tmp_path / "report"
+    args = ["evaluate", "--task", "completion", "--mask-tokens", "4", "--problems", f"mbpp:{data}"]
+    assert main([*args, "--samples", str(samples), "--out", str(out)]) == 0
+    metrics = json.loads((out / "report.json").read_text())["metrics"]
+    assert metrics["problems"] == 1  # "f = 1" has only 3 tokens: left out
+    assert metrics["exact_match"] == 1.0 and metrics["compile_rate"] == 1.0
+    assert metrics["edit_similarity"] == pytest.approx(1 - 2 / len("return y * 2"))
