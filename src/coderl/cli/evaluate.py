@@ -46,7 +46,12 @@ into OUT/samples.jsonl, resumed if interrupted: the code path of `coderl generat
 --judgements FILE (an earlier run's judgements: the report is rebuilt without judging).
 --out is a folder: report.json, report.md, judgements.jsonl (and example-judgements.jsonl
 for n@k). An existing report there is replaced only with --overwrite.
+
+--task translation or completion scores the samples against reference programs instead
+(compile rate, BLEU, CodeBLEU, exact match; completion: exact match, edit similarity,
+compile rate of programs whose last --mask-tokens tokens were masked).
 """
+TASKS = ("synthesis", "translation", "completion")
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
@@ -82,8 +87,18 @@ class EvaluateCommandConfig:
     judge: JudgeConfig = field(default_factory=JudgeConfig)
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    task: str = field(
+        default="synthesis", metadata=_help("synthesis (tests), translation or completion")
+    )
+    mask_tokens: int = field(
+        default=25, metadata=_help("completion: the last N tokens of each reference masked")
+    )
 
     def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ConfigError(f"task = {self.task!r}; valid: {', '.join(TASKS)}")
+        if self.mask_tokens < 1:
+            raise ConfigError(f"mask_tokens = {self.mask_tokens}: give a whole number >= 1")
         if not self.k or min(self.k) < 1:
             raise ConfigError(f"k = {list(self.k)}: give whole numbers >= 1, e.g. [1, 10]")
         for item in self.n_at_k:
@@ -150,6 +165,8 @@ def command_flags() -> tuple[Flag, ...]:
             parse_n_at_k,
             metavar="N@K,...",
         ),
+        Flag("--task", "task", "what the samples solve", choices=TASKS),
+        Flag("--mask-tokens", "mask_tokens", "completion: tokens masked", int, metavar="N"),
         *JUDGE_FLAGS,
         *model_flags(),
     )
@@ -175,6 +192,10 @@ def run(args: argparse.Namespace) -> int:
         "--judgements": config.judgements,
         "--example-judgements": config.example_judgements,
     }
+    if config.task != "synthesis":
+        from coderl.cli.evaluate_matching import run_matching
+
+        return run_matching(config, inputs, overwrite=args.overwrite, progress=not args.no_progress)
     folder = check_output_dir(config.out, "--out", inputs)
     outputs = _check_outputs(folder, inputs, config, overwrite=args.overwrite)
     if config.judgements:

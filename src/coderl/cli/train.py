@@ -21,6 +21,7 @@ to OUTPUT_DIR/step_N/, metrics to OUTPUT_DIR/metrics.jsonl and OUTPUT_DIR/tensor
   coderl train sft --config configs/sft_tiny.yaml --set optim.lr=1e-4 --set max_steps=200
   coderl train sft --config configs/sft_tiny.yaml --resume
   coderl train grpo --config configs/grpo_testbed.yaml
+  coderl train ppo --config configs/ppo_testbed.yaml
 """
 
 
@@ -61,6 +62,12 @@ ALGORITHMS = (
             ("rloo", "RLOO (leave-one-out baseline)"),
             ("reinforce", "REINFORCE with CodeRL's greedy-decoding baseline"),
         )
+    ),
+    Algorithm(
+        name="ppo",
+        help="PPO with a value head, a KL-controlled reference and GAE (PPOCoder's learner)",
+        config="coderl.training.ppo_config:PPOConfig",
+        train="coderl.training.ppo:train_ppo",
     ),
 )
 

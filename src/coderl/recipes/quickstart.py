@@ -193,8 +193,9 @@ def final_checkpoint(ctx: Context, policy: str = "sft") -> Path:
 
 
 def rl_config(ctx: Context):
-    """The `GRPOConfig` of the quickstart's RL section."""
+    """The `GRPOConfig` (`PPOConfig` for ppo) of the quickstart's RL section."""
     from coderl.training.configs import CheckpointConfig, LoggingConfig, OptimConfig
+    from coderl.training.ppo_config import PPOConfig
     from coderl.training.rl_configs import (
         EvalConfig,
         GRPOConfig,
@@ -205,10 +206,11 @@ def rl_config(ctx: Context):
     )
 
     cfg = ctx.config.rl
-    return GRPOConfig(
+    ppo = cfg.algorithm == "ppo"
+    return (PPOConfig if ppo else GRPOConfig)(
         model=str(final_checkpoint(ctx, "sft").resolve()),
         problems=f"jsonl:{(ctx.folder / RL_PROBLEMS).resolve()}",
-        algorithm=cfg.algorithm,
+        **({} if ppo else {"algorithm": cfg.algorithm}),
         prompt_style=ctx.config.prompt_style,
         output_dir=str((ctx.folder / RL_DIR).resolve()),
         max_steps=cfg.steps,
@@ -240,11 +242,13 @@ def reinforce(ctx: Context) -> None:
     """RL from the SFT checkpoint; an interrupted run continues from its last checkpoint."""
     from coderl.training.checkpoint import latest_checkpoint
     from coderl.training.grpo import train_grpo
+    from coderl.training.ppo import train_ppo
 
     if not ctx.config.rl.enabled:
         return
     resume = latest_checkpoint(ctx.folder / RL_DIR) is not None
-    train_grpo(rl_config(ctx), resume=resume, progress=ctx.progress)
+    train = train_ppo if ctx.config.rl.algorithm == "ppo" else train_grpo
+    train(rl_config(ctx), resume=resume, progress=ctx.progress)
 
 
 # 5. sample ----------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ class RLStageConfig:
 
     enabled: bool = field(default=True, metadata=_help("run the RL stage (false: SFT only)"))
     algorithm: str = field(
-        default="grpo", metadata=_help("the learner: grpo, drgrpo, rloo or reinforce")
+        default="grpo", metadata=_help("the learner: grpo, drgrpo, rloo, reinforce or ppo")
     )
     steps: int = field(default=60, metadata=_help("RL steps (rollout + update)"))
     prompts_per_step: int = field(default=32, metadata=_help("train problems per step"))
@@ -116,8 +116,9 @@ class RLStageConfig:
     def __post_init__(self) -> None:
         from coderl.training.rl_configs import ALGORITHMS
 
-        if self.algorithm not in ALGORITHMS:
-            raise ConfigError(f"rl.algorithm = {self.algorithm!r}: valid: {', '.join(ALGORITHMS)}")
+        valid = (*ALGORITHMS, "ppo")
+        if self.algorithm not in valid:
+            raise ConfigError(f"rl.algorithm = {self.algorithm!r}: valid: {', '.join(valid)}")
         for name in (
             "steps",
             "prompts_per_step",

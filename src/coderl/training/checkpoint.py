@@ -140,7 +140,8 @@ def starting_checkpoint(config: Any, resume: bool, invariants: tuple[str, ...]) 
     saved_path = latest / STATE_DIR / "config.yaml"
     saved = config_to_dict(load_config(type(config), saved_path))
     now = config_to_dict(config)
-    changed = [key for key in invariants if saved[key] != now[key]]
+    # an invariant a config type lacks (PPO has no ``algorithm``) is not compared
+    changed = [key for key in invariants if saved.get(key) != now.get(key)]
     if changed:
         raise ConfigError(
             f"--resume: {', '.join(changed)} differ from {saved_path}; a resumed run must keep "

@@ -106,7 +106,10 @@ def run_online(
     torch.manual_seed(config.seed)
     device = distributed.local_device(resolve_device(config.device))
     policy = _load_policy(config, start, device)
-    problems = _with_tests(load_problems(config.problems).problems, config.problems)
+    reward = build_reward(config.reward.name, **config.reward.options)
+    problems = list(load_problems(config.problems).problems)
+    if getattr(reward, "needs_tests", True):  # PPOCoder's rewards need no tests
+        problems = _with_tests(problems, config.problems)
     eval_problems = (
         _with_tests(load_problems(config.eval.problems).problems, config.eval.problems)
         if config.eval.problems
@@ -126,7 +129,6 @@ def run_online(
     if ranks.main:
         save_config(config, output_dir / "config.yaml")
 
-    reward = build_reward(config.reward.name, **config.reward.options)
     timers = Timers()
     eval_history: list[tuple[int, float]] = []
     checkpoint = start
