@@ -62,6 +62,12 @@ ALGORITHMS = (
             ("reinforce", "REINFORCE with CodeRL's greedy-decoding baseline"),
         )
     ),
+    Algorithm(
+        name="repair",
+        help="CodeRL's repair model: SFT on (failed program, error) -> passing program pairs",
+        config="coderl.training.repair:RepairConfig",
+        train="coderl.training.repair:train_repair",
+    ),
 )
 
 

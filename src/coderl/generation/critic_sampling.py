@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from coderl.errors import ConfigError
 from coderl.generation.budget import split_evenly
 from coderl.generation.budgeted import Candidate, to_candidate
 from coderl.generation.config import SamplingConfig
+from coderl.generation.critic_config import CriticSamplingConfig
 from coderl.generation.repair import RepairError, repair_prompt
 from coderl.generation.sampler import Sample, Sampler
 
@@ -36,40 +37,6 @@ if TYPE_CHECKING:
     from coderl.models.critic import OutcomeCritic
     from coderl.models.policy import Policy
     from coderl.problems.types import Problem
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
-
-
-@dataclass(frozen=True)
-class CriticSamplingConfig:
-    """How critic sampling spends its samples; the sampling parameters themselves (temperature,
-    top-p, max_new_tokens, seed) are the run's `SamplingConfig`."""
-
-    n: int = field(default=10, metadata=_help("first samples per problem (N; names n@k's k)"))
-    refine: bool = field(
-        default=True, metadata=_help("resample from the best prefix of example-passing programs")
-    )
-    repair_top_m: int = field(
-        default=2, metadata=_help("failing programs repaired per problem and round")
-    )
-    repair_rounds: int = field(default=1, metadata=_help("rounds of repair"))
-    repair_samples: int = field(default=1, metadata=_help("fixes sampled per repaired program"))
-    repair_when: Literal["no_pass", "always"] = field(
-        default="no_pass",
-        metadata=_help("repair only problems where nothing passes the examples, or always"),
-    )
-    critic_batch_size: int = field(default=32, metadata=_help("programs per critic forward"))
-
-    def __post_init__(self) -> None:
-        for name in ("n", "repair_top_m", "repair_rounds", "repair_samples", "critic_batch_size"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"critic_sampling.{name} = {getattr(self, name)}: use 1 or more")
-        if self.repair_when not in ("no_pass", "always"):
-            raise ConfigError(
-                f"critic_sampling.repair_when = {self.repair_when!r}: use no_pass or always"
-            )
 
 
 def cut_point(scores: Sequence[float]) -> int:
