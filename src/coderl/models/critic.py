@@ -23,7 +23,6 @@ from safetensors.torch import load_file, save_file
 
 from coderl.errors import CoderlError
 from coderl.execution.types import Verdict
-from coderl.generation.decoding import accepts
 
 HEAD_FILE = "critic_head.safetensors"
 META_FILE = "critic.json"
@@ -241,6 +240,8 @@ class OutcomeCritic(torch.nn.Module):
 
     def _program_hidden(self, batch: CriticBatch) -> torch.Tensor:
         """Last-layer hidden states [B, T, d] at the program tokens (each sees itself)."""
+        from coderl.generation.decoding import accepts  # generation imports coderl.models
+
         model = self.backbone
         if self.is_encoder_decoder:
             start = model.config.decoder_start_token_id
