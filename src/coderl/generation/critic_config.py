@@ -15,10 +15,9 @@ def _help(text: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class CriticSamplingConfig:
-    """How critic sampling spends its samples; the sampling parameters themselves (temperature,
-    top-p, max_new_tokens, seed) are the run's `SamplingConfig`."""
+    """How critic sampling spends its samples; the sampling parameters themselves (N = ``n``,
+    temperature, top-p, max_new_tokens, seed) are the run's `SamplingConfig`."""
 
-    n: int = field(default=10, metadata=_help("first samples per problem (N; names n@k's k)"))
     refine: bool = field(
         default=True, metadata=_help("resample from the best prefix of example-passing programs")
     )
@@ -34,7 +33,7 @@ class CriticSamplingConfig:
     critic_batch_size: int = field(default=32, metadata=_help("programs per critic forward"))
 
     def __post_init__(self) -> None:
-        for name in ("n", "repair_top_m", "repair_rounds", "repair_samples", "critic_batch_size"):
+        for name in ("repair_top_m", "repair_rounds", "repair_samples", "critic_batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"critic_sampling.{name} = {getattr(self, name)}: use 1 or more")
         if self.repair_when not in ("no_pass", "always"):

@@ -117,7 +117,7 @@ class CriticSampler:
         prompt_of = {p.id: prompt for p, prompt in zip(problems, prompts)}
         by_id = {p.id: p for p in problems}
         # 1. Sample N programs per problem; judge them on the example tests; score them.
-        first = self._sample(self.policy, prompts, self.config.n)
+        first = self._sample(self.policy, prompts, self.sampling.n)
         pools: dict[str, list[_Judged]] = {}
         new = [
             to_candidate(p, s, self.sampling.stop) for p, row in zip(problems, first) for s in row
@@ -154,7 +154,7 @@ class CriticSampler:
             if not passing:
                 continue
             passing.sort(key=lambda j: -(j.candidate.critic_score or 0.0))
-            for judged, count in zip(passing, split_evenly(self.config.n, len(passing))):
+            for judged, count in zip(passing, split_evenly(self.sampling.n, len(passing))):
                 if count == 0:
                     continue
                 keep = cut_point(judged.token_scores) if judged.token_scores else 0

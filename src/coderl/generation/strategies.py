@@ -59,7 +59,7 @@ def generate_critic(
             policy, critic, judge, sampling, config, repair_policy, prompt_style
         )
         pools = sampler.run(problems)
-    return write_pools(out, problems, pools, "critic", config.n)
+    return write_pools(out, problems, pools, "critic", sampling.n)
 
 
 def generate_plain(
