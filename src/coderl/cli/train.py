@@ -62,6 +62,12 @@ ALGORITHMS = (
             ("reinforce", "REINFORCE with CodeRL's greedy-decoding baseline"),
         )
     ),
+    Algorithm(
+        name="critic",
+        help="CodeRL's outcome critic on `coderl critic data` files, with a held-out report",
+        config="coderl.training.critic_train:CriticConfig",
+        train="coderl.training.critic_train:train_critic",
+    ),
 )
 
 
