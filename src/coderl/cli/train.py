@@ -63,6 +63,12 @@ ALGORITHMS = (
         )
     ),
     Algorithm(
+        name="critic",
+        help="CodeRL's outcome critic on `coderl critic data` files, with a held-out report",
+        config="coderl.training.critic_train:CriticConfig",
+        train="coderl.training.critic_train:train_critic",
+    ),
+    Algorithm(
         name="repair",
         help="CodeRL's repair model: SFT on (failed program, error) -> passing program pairs",
         config="coderl.training.repair:RepairConfig",

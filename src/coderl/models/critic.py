@@ -214,6 +214,12 @@ class OutcomeCritic(torch.nn.Module):
         folder.mkdir(parents=True, exist_ok=True)
         self.backbone.save_pretrained(folder)
         self.tokenizer.save_pretrained(folder)
+        self.save_head(folder)
+
+    def save_head(self, path: str | Path) -> None:
+        """Only the head files, into a folder that already holds the backbone (a training
+        checkpoint's step folder)."""
+        folder = Path(path)
         head = {k: v.detach().cpu().contiguous() for k, v in self.head.state_dict().items()}
         save_file(head, str(folder / HEAD_FILE))
         meta = {"num_classes": self.num_classes, "classes": list(self.class_names)}
