@@ -68,6 +68,12 @@ ALGORITHMS = (
         config="coderl.training.critic_train:CriticConfig",
         train="coderl.training.critic_train:train_critic",
     ),
+    Algorithm(
+        name="coderl",
+        help="CodeRL actor-critic (critic-weighted policy gradient + CE), online or offline",
+        config="coderl.training.coderl_config:CodeRLConfig",
+        train="coderl.training.actor_critic:train_coderl",
+    ),
 )
 
 
