@@ -166,5 +166,5 @@ def test_resumed_run_equals_an_uninterrupted_one(tiny_causal_dir, tmp_path, mode
 def test_config_errors_name_the_field(tiny_causal_dir):
     with pytest.raises(ConfigError, match="offline_data"):
         CodeRLConfig(model="m", problems="p", mode="offline")
-    with pytest.raises(ConfigError, match="reward.name"):
+    with pytest.raises(ConfigError, match=r"reward\.name"):
         CodeRLConfig(model="m", problems="p", reward=RewardConfig(name="binary"))
