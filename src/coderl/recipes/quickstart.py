@@ -330,8 +330,9 @@ def reinforce(ctx: Context) -> None:
     train_grpo(rl_config(ctx), resume=resume, progress=ctx.progress)
 
 
-def coderl_config(ctx: Context):
-    """The `CodeRLConfig` of the RL section, with the critic stage's critic and data."""
+def coderl_config(ctx: Context, critic: str | None = None):
+    """The `CodeRLConfig` of the RL section, with the critic stage's critic (or ``critic``)
+    and data."""
     from coderl.training.checkpoint import latest_checkpoint
     from coderl.training.coderl_config import CodeRLConfig
 
@@ -343,7 +344,7 @@ def coderl_config(ctx: Context):
     return CodeRLConfig(
         model=base.model,
         problems=base.problems,
-        critic=str(latest_checkpoint(ctx.folder / CRITIC_DIR / "model")),
+        critic=critic or str(latest_checkpoint(ctx.folder / CRITIC_DIR / "model")),
         mode="offline" if offline else "online",
         offline_data=str((ctx.folder / CRITIC_TRAIN_DATA).resolve()) if offline else None,
         samples_per_step=ctx.config.rl.prompts_per_step * ctx.config.rl.group_size,
