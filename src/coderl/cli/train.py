@@ -69,6 +69,12 @@ ALGORITHMS = (
         train="coderl.training.critic_train:train_critic",
     ),
     Algorithm(
+        name="coderl",
+        help="CodeRL actor-critic (critic-weighted policy gradient + CE), online or offline",
+        config="coderl.training.coderl_config:CodeRLConfig",
+        train="coderl.training.actor_critic:train_coderl",
+    ),
+    Algorithm(
         name="repair",
         help="CodeRL's repair model: SFT on (failed program, error) -> passing program pairs",
         config="coderl.training.repair:RepairConfig",

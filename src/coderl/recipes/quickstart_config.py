@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from coderl.generation.config import SamplingConfig
 
 FAST_PRESET = "quickstart_fast"
+CODERL_ALGORITHMS = ("coderl", "coderl-offline")
+"""RL algorithms that need the critic stage (critic data, then the trained critic)."""
 
 
 def _help(text: str) -> dict[str, str]:
@@ -99,7 +101,10 @@ class RLStageConfig:
 
     enabled: bool = field(default=True, metadata=_help("run the RL stage (false: SFT only)"))
     algorithm: str = field(
-        default="grpo", metadata=_help("the learner: grpo, drgrpo, rloo or reinforce")
+        default="grpo",
+        metadata=_help(
+            "the learner: grpo, drgrpo, rloo, reinforce, coderl (online) or coderl-offline"
+        ),
     )
     steps: int = field(default=60, metadata=_help("RL steps (rollout + update)"))
     prompts_per_step: int = field(default=32, metadata=_help("train problems per step"))
@@ -116,8 +121,9 @@ class RLStageConfig:
     def __post_init__(self) -> None:
         from coderl.training.rl_configs import ALGORITHMS
 
-        if self.algorithm not in ALGORITHMS:
-            raise ConfigError(f"rl.algorithm = {self.algorithm!r}: valid: {', '.join(ALGORITHMS)}")
+        valid = (*ALGORITHMS, *CODERL_ALGORITHMS)
+        if self.algorithm not in valid:
+            raise ConfigError(f"rl.algorithm = {self.algorithm!r}: valid: {', '.join(valid)}")
         for name in (
             "steps",
             "prompts_per_step",
@@ -130,6 +136,29 @@ class RLStageConfig:
                 raise ConfigError(f"rl.{name} = {getattr(self, name)}: use 1 or more")
         if self.group_size < 2:
             raise ConfigError(f"rl.group_size = {self.group_size}: use 2 or more")
+
+
+@dataclass(frozen=True)
+class CriticStageConfig:
+    """CodeRL's outcome critic (only with rl.algorithm coderl or coderl-offline): programs
+    sampled from the SFT policy on train problems, judged, and a critic trained on them;
+    its report is on programs of the validation problems."""
+
+    problems: int = field(default=160, metadata=_help("train problems sampled for its data"))
+    eval_problems: int = field(default=50, metadata=_help("validation problems for its report"))
+    n: int = field(default=4, metadata=_help("programs sampled per problem"))
+    steps: int = field(default=120, metadata=_help("critic optimizer steps"))
+    batch_size: int = field(default=16, metadata=_help("programs per critic step"))
+    lr: float = field(default=3e-4, metadata=_help("critic peak learning rate (cosine)"))
+    num_classes: Literal[2, 4] = field(default=4, metadata=_help("4 outcomes, or 2"))
+    ce_weight: float = field(
+        default=1.0, metadata=_help("actor-critic: weight of the CE on reference solutions")
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("problems", "eval_problems", "n", "steps", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"critic.{name} = {getattr(self, name)}: use 1 or more")
 
 
 @dataclass(frozen=True)
@@ -182,7 +211,8 @@ class ReportConfig:
 
 @dataclass(frozen=True)
 class QuickstartConfig:
-    """The whole pipeline: testbed, tokenizer+model, SFT, RL, sampling, judging, report."""
+    """The whole pipeline: testbed, tokenizer+model, SFT, (critic,) RL, sampling, judging,
+    report."""
 
     seed: int = field(default=0, metadata=_help("seeds model init, SFT data order, sampling"))
     prompt_style: str | None = field(
@@ -192,6 +222,7 @@ class QuickstartConfig:
     model: TinyModelConfig = field(default_factory=TinyModelConfig)
     sft: TrainConfig = field(default_factory=TrainConfig)
     rl: RLStageConfig = field(default_factory=RLStageConfig)
+    critic: CriticStageConfig = field(default_factory=CriticStageConfig)
     sample: SampleConfig = field(default_factory=SampleConfig)
     judge: JudgeStageConfig = field(default_factory=JudgeStageConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
@@ -211,6 +242,10 @@ class QuickstartConfig:
     def policies(self) -> tuple[str, ...]:
         """The policies the report compares: ``sft``, then the RL algorithm's name."""
         return ("sft", self.rl.algorithm) if self.rl.enabled else ("sft",)
+
+    @property
+    def uses_critic(self) -> bool:
+        return self.rl.enabled and self.rl.algorithm in CODERL_ALGORITHMS
 
 
 def preset_path(name: str) -> Path:
