@@ -540,6 +540,17 @@ def _pyplot():
     return plt
 
 
+# 8. critic sampling (optional) ------------------------------------------------------------
+
+
+def critic_sampling(ctx: Context) -> None:
+    """Critic sampling against plain sampling at equal budget (`critic_sampling_stage`)."""
+    from coderl.recipes.critic_sampling_stage import run_critic_sampling
+
+    if ctx.config.critic_sampling.enabled:
+        run_critic_sampling(ctx)
+
+
 STAGES: tuple[Stage[QuickstartConfig], ...] = (
     Stage(
         "testbed",
@@ -565,6 +576,25 @@ STAGES: tuple[Stage[QuickstartConfig], ...] = (
             f"{COMPARISON}.md",
             LOSS_PLOT,
             *((REWARD_PLOT,) if config.rl.enabled else ()),
+        ),
+    ),
+    Stage(
+        "critic_sampling",
+        critic_sampling,
+        lambda config: (
+            tuple(
+                output_name(stem, strategy, "sampled", suffix)
+                for strategy in ("plain", "critic")
+                for stem, suffix in (
+                    ("samples", ".jsonl"),
+                    ("samples", ".jsonl.budget.json"),
+                    ("report", ".json"),
+                    ("report", ".md"),
+                )
+            )
+            + ("repair",) * config.critic_sampling.repair
+            if config.critic_sampling.enabled
+            else ()
         ),
     ),
 )
