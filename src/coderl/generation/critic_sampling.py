@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from coderl.errors import ConfigError
 from coderl.generation.budget import split_evenly
@@ -49,7 +49,7 @@ def cut_point(scores: Sequence[float]) -> int:
     return best + 1
 
 
-def rank(candidates: Sequence[Any]) -> list[Any]:
+def rank(candidates: Sequence[Candidate]) -> list[Candidate]:
     """Candidates in submission order: those passing the example tests first, then by critic
     score (highest first); ties keep generation order. A candidate not run on the examples or
     not scored ranks as failing / lowest."""
@@ -64,7 +64,7 @@ def rank(candidates: Sequence[Any]) -> list[Any]:
     return [candidates[i] for i in order]
 
 
-def select(candidates: Sequence[Any], n: int) -> list[Any]:
+def select(candidates: Sequence[Candidate], n: int) -> list[Candidate]:
     """The n programs submitted (n of k): the first n in `rank` order."""
     if n < 1:
         raise ValueError(f"submit n >= 1 programs, not {n}")
