@@ -4,8 +4,9 @@ the tokens critic sampling spent on it.
 
 Writes ``samples-critic-sampled.jsonl`` and ``samples-plain-sampled.jsonl`` (each with its
 ``.budget.json``) and their reports ``report-critic-sampled.json`` / ``report-plain-sampled.json``
-(the evaluation report format: pass@k for ``report.ks``, n@k as ``1@N`` and ``5@N`` for
-N = ``sample.n``, and ``budget`` with ``programs`` and ``tokens``). With
+(the evaluation report format: pass@1 and pass@N, n@k as ``1@N`` and ``5@N`` for
+N = ``sample.n``, and ``budget`` with ``programs`` and ``tokens``). It runs before the report
+stage and reads only its own section, ``sample`` and ``judge``. With
 ``critic_sampling.repair`` it first trains a repair model (``repair/``) on the critic data.
 """
 
@@ -69,9 +70,7 @@ def run_critic_sampling(ctx: Context) -> None:
     generate_plain(policy, problems, paths["plain"], sampling, budget, config.prompt_style)
     with Judge(judge_config) as judge:
         for strategy, path in paths.items():
-            report = report_budgeted(
-                problems, path, judge, ns=(1, 5), ks=config.report.ks, seed=config.seed
-            )
+            report = report_budgeted(problems, path, judge, ns=(1, 5), ks=(1,), seed=config.seed)
             report.write(ctx.folder / output_name("report", strategy, "sampled", ".json"))
 
 

@@ -12,7 +12,9 @@ Seven stages over one run folder (see docs/quickstart.md for its layout):
              outcome critic and writes ``critic-report.json``
 5. sample    per policy (sft, then the RL one) and test problem: one greedy program and n
              temperature samples
-6. judge     the real judge on the hidden tests
+6. judge     the real judge on the hidden tests; with ``critic_sampling.enabled`` (CodeRL
+             only) a ``critic_sampling`` stage then compares critic and plain sampling of the
+             test problems at equal token budget (``report-critic-sampled.json``, ...)
 7. report    per policy and decoding: pass@1 (greedy) and pass@k (samples) per difficulty;
              the policies side by side (comparison.json/.md); the loss and reward curves
 
@@ -568,17 +570,6 @@ STAGES: tuple[Stage[QuickstartConfig], ...] = (
     Stage("sample", sample, _per_run("samples", ".jsonl")),
     Stage("judge", judge, _per_run("judgements", ".jsonl")),
     Stage(
-        "report",
-        report,
-        lambda config: (
-            *_per_run("report", ".json", ".md")(config),
-            f"{COMPARISON}.json",
-            f"{COMPARISON}.md",
-            LOSS_PLOT,
-            *((REWARD_PLOT,) if config.rl.enabled else ()),
-        ),
-    ),
-    Stage(
         "critic_sampling",
         critic_sampling,
         lambda config: (
@@ -595,6 +586,17 @@ STAGES: tuple[Stage[QuickstartConfig], ...] = (
             + ("repair",) * config.critic_sampling.repair
             if config.critic_sampling.enabled
             else ()
+        ),
+    ),
+    Stage(
+        "report",
+        report,
+        lambda config: (
+            *_per_run("report", ".json", ".md")(config),
+            f"{COMPARISON}.json",
+            f"{COMPARISON}.md",
+            LOSS_PLOT,
+            *((REWARD_PLOT,) if config.rl.enabled else ()),
         ),
     ),
 )
