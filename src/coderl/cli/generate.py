@@ -200,13 +200,15 @@ def run(args: argparse.Namespace) -> int:
     out = check_output_file(config.out, "--out", inputs)
     problems = load_problem_list(config.problems)
     if config.strategy == "critic" or config.budget:
-        generate_strategy(config, problems, out)
+        generate_strategy(config, problems, out, progress=not args.no_progress)
     else:
         generate_into(config, problems, out, progress=not args.no_progress)
     return 0
 
 
-def generate_strategy(config: GenerateCommandConfig, problems: list, out: Path) -> None:
+def generate_strategy(
+    config: GenerateCommandConfig, problems: list, out: Path, progress: bool
+) -> None:
     """Critic sampling, or plain sampling at a critic run's budget (see
     `coderl.generation.strategies`)."""
     from coderl.generation.budget import read_budget
@@ -236,6 +238,7 @@ def generate_strategy(config: GenerateCommandConfig, problems: list, out: Path) 
             repair,
             gen.prompt_style,
             config.judge,
+            progress=progress,
         )
     total = spent.total
     print(

@@ -109,29 +109,41 @@ class CriticSampler:
         self.repair_policy = repair_policy
         self.prompt_style = prompt_style
 
-    def run(self, problems: Sequence[Problem]) -> dict[str, list[Candidate]]:
+    def run(
+        self, problems: Sequence[Problem], progress: bool = False
+    ) -> dict[str, list[Candidate]]:
         """Each problem's pool, ranked for submission (`rank`)."""
         from coderl.generation.runner import build_prompts
+        from coderl.progress import progress_bar
 
         prompts = build_prompts(self.policy, list(problems), self.prompt_style)
         prompt_of = {p.id: prompt for p, prompt in zip(problems, prompts)}
         by_id = {p.id: p for p in problems}
-        # 1. Sample N programs per problem; judge them on the example tests; score them.
-        first = self._sample(self.policy, prompts, self.sampling.n)
         pools: dict[str, list[_Judged]] = {}
-        new = [
-            to_candidate(p, s, self.sampling.stop) for p, row in zip(problems, first) for s in row
-        ]
-        for judged in self._judge_and_score(by_id, prompt_of, new):
-            pools.setdefault(judged.candidate.problem_id, []).append(judged)
-        # 2. Refine from the best prefix of every example-passing program.
-        if self.config.refine:
-            refined = self._refine(by_id, prompt_of, pools)
-            for judged in self._judge_and_score(by_id, prompt_of, refined):
-                pools[judged.candidate.problem_id].append(judged)
-        # 3. Repair the failing programs the critic likes best, round after round.
-        if self.repair_policy is not None:
-            self._repair(by_id, prompt_of, pools)
+        with progress_bar(total=3, desc="critic sampling", unit="stage", enabled=progress) as bar:
+            # 1. Sample N programs per problem; judge them on the example tests; score them.
+            bar.set_postfix(stage="sample")
+            first = self._sample(self.policy, prompts, self.sampling.n)
+            new = [
+                to_candidate(p, s, self.sampling.stop)
+                for p, row in zip(problems, first)
+                for s in row
+            ]
+            for judged in self._judge_and_score(by_id, prompt_of, new):
+                pools.setdefault(judged.candidate.problem_id, []).append(judged)
+            bar.update(1)
+            # 2. Refine from the best prefix of every example-passing program.
+            bar.set_postfix(stage="refine")
+            if self.config.refine:
+                refined = self._refine(by_id, prompt_of, pools)
+                for judged in self._judge_and_score(by_id, prompt_of, refined):
+                    pools[judged.candidate.problem_id].append(judged)
+            bar.update(1)
+            # 3. Repair the failing programs the critic likes best, round after round.
+            bar.set_postfix(stage="repair")
+            if self.repair_policy is not None:
+                self._repair(by_id, prompt_of, pools)
+            bar.update(1)
         # 4. Rank for submission.
         return {pid: rank([j.candidate for j in pool]) for pid, pool in pools.items()}
 

@@ -50,6 +50,7 @@ def generate_critic(
     repair_policy: Policy | None = None,
     prompt_style: str | None = None,
     judge_config=None,
+    progress: bool = False,
 ) -> BudgetFile:
     """Critic sampling over ``problems`` into ``out`` (ranked pools) and its budget."""
     from coderl.execution.judge import Judge
@@ -58,7 +59,7 @@ def generate_critic(
         sampler = CriticSampler(
             policy, critic, judge, sampling, config, repair_policy, prompt_style
         )
-        pools = sampler.run(problems)
+        pools = sampler.run(problems, progress=progress)
     return write_pools(out, problems, pools, "critic", sampling.n)
 
 

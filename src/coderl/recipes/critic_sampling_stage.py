@@ -65,6 +65,7 @@ def run_critic_sampling(ctx: Context) -> None:
         repair,
         config.prompt_style,
         judge_config,
+        progress=ctx.progress,
     )
     budget = read_budget(budget_path(paths["critic"]))
     generate_plain(policy, problems, paths["plain"], sampling, budget, config.prompt_style)
