@@ -77,3 +77,16 @@ def test_bad_record_names_the_line(tmp_path):
     path.write_text(json.dumps({"problem_id": "x"}) + "\n")
     with pytest.raises(DataError, match=r"bad\.jsonl:1"):
         load_records(path)
+
+
+def test_cli_prints_the_class_balance(tiny_causal_dir, tmp_path, capsys):
+    from coderl.cli.main import main
+
+    out = tmp_path / "cli.jsonl"
+    argv = ["critic", "data", "--policy", str(tiny_causal_dir), "--problems"]
+    argv += ["synthetic@train[0:1]", "--n", "1", "--max-new-tokens", "4", "--out", str(out)]
+    assert main([*argv, "--device", "cpu", "--workers", "1", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "labelled programs of 1 problems" in printed and "passed" in printed
+    assert len(load_records(out)) >= 3  # a sample, the greedy program, the reference(s)
+    assert main(["critic", "data", "--problems", "synthetic@train[0:1]", "--out", str(out)]) == 2
