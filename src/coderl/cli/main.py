@@ -18,6 +18,7 @@ SUBCOMMANDS = [
     ("evaluate", "evaluate", "Judge samples (or generate with --model) and report pass@k."),
     ("generate", "generate", "Sample programs from a model for a benchmark."),
     ("train", "train", "Train a policy or critic (sft, ...) from a YAML config."),
+    ("critic", "critic", "Outcome critic: build its training data (sample, judge, label)."),
     ("models", "models", "Model utilities: list built-in names, export GGUF to a folder."),
     ("quickstart", "quickstart", "Run the whole pipeline on the built-in testbed, on CPU."),
     ("report", "report", "Write a run folder's report page (one self-contained HTML file)."),

@@ -69,6 +69,24 @@ ALGORITHMS = (
         config="coderl.training.ppo_config:PPOConfig",
         train="coderl.training.ppo:train_ppo",
     ),
+    Algorithm(
+        name="critic",
+        help="CodeRL's outcome critic on `coderl critic data` files, with a held-out report",
+        config="coderl.training.critic_train:CriticConfig",
+        train="coderl.training.critic_train:train_critic",
+    ),
+    Algorithm(
+        name="coderl",
+        help="CodeRL actor-critic (critic-weighted policy gradient + CE), online or offline",
+        config="coderl.training.coderl_config:CodeRLConfig",
+        train="coderl.training.actor_critic:train_coderl",
+    ),
+    Algorithm(
+        name="repair",
+        help="CodeRL's repair model: SFT on (failed program, error) -> passing program pairs",
+        config="coderl.training.repair:RepairConfig",
+        train="coderl.training.repair:train_repair",
+    ),
 )
 
 

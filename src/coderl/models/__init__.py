@@ -1,5 +1,13 @@
 """coderl.models: policies (causal or encoder-decoder), their loading, and tiny test models."""
 
+from coderl.models.critic import (
+    OUTCOME_CLASSES,
+    CriticBatch,
+    CriticOutput,
+    OutcomeCritic,
+    critic_batch,
+    outcome_class,
+)
 from coderl.models.export import export_policy
 from coderl.models.loading import load_policy
 from coderl.models.policy import Policy
@@ -9,12 +17,18 @@ from coderl.models.tokenizer import train_code_tokenizer
 
 __all__ = [
     "BUILTIN_MODELS",
+    "OUTCOME_CLASSES",
+    "CriticBatch",
+    "CriticOutput",
+    "OutcomeCritic",
     "Policy",
     "build_tiny_causal",
     "build_tiny_seq2seq",
     "builtin_names",
+    "critic_batch",
     "export_policy",
     "load_policy",
+    "outcome_class",
     "resolve_builtin",
     "train_code_tokenizer",
 ]

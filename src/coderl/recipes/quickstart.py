@@ -7,10 +7,14 @@ Seven stages over one run folder (see docs/quickstart.md for its layout):
              tiny Llama from random init, save both (save_pretrained)
 3. sft       supervised fine-tuning on the train problems' reference solutions
 4. rl        online RL from the judge's rewards (``rl.algorithm``), from the SFT checkpoint,
-             with its held-out curve on the validation problems
+             with its held-out curve on the validation problems; for ``coderl`` (online) and
+             ``coderl-offline`` a ``critic`` stage first labels SFT samples, trains CodeRL's
+             outcome critic and writes ``critic-report.json``
 5. sample    per policy (sft, then the RL one) and test problem: one greedy program and n
              temperature samples
-6. judge     the real judge on the hidden tests
+6. judge     the real judge on the hidden tests; with ``critic_sampling.enabled`` (CodeRL
+             only) a ``critic_sampling`` stage then compares critic and plain sampling of the
+             test problems at equal token budget (``report-critic-sampled.json``, ...)
 7. report    per policy and decoding: pass@1 (greedy) and pass@k (samples) per difficulty;
              the policies side by side (comparison.json/.md); the loss and reward curves
 
@@ -24,6 +28,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +52,10 @@ TEST_PROBLEMS = "problems/test.jsonl"
 MODEL_DIR = "model"
 SFT_DIR = "sft"
 RL_DIR = "rl"
+CRITIC_DIR = "critic"
+CRITIC_TRAIN_DATA = "critic/train.jsonl"
+CRITIC_EVAL_DATA = "critic/validation.jsonl"
+CRITIC_REPORT = "critic-report.json"
 DECODINGS = ("greedy", "sampled")
 LOSS_PLOT = "loss.png"
 REWARD_PLOT = "reward.png"
@@ -189,6 +198,77 @@ def final_checkpoint(ctx: Context, policy: str = "sft") -> Path:
     return checkpoint
 
 
+# 3b. critic (CodeRL only) ------------------------------------------------------------------
+
+
+def critic_stage(ctx: Context) -> None:
+    """CodeRL's critic: label SFT samples of train problems (and of validation problems, for
+    the report), train the critic from the SFT checkpoint, copy its report to the run folder.
+    Each part resumes: the data files are appended to, the critic continues its checkpoint."""
+    from coderl.training.checkpoint import latest_checkpoint
+    from coderl.training.critic_data import collect_critic_data
+    from coderl.training.critic_train import REPORT_FILE, train_critic
+
+    if not ctx.config.uses_critic:
+        return
+    for relative, spec in critic_data_specs(ctx).items():
+        collect_critic_data(critic_data_config(ctx, spec, relative), progress=ctx.progress)
+    config = critic_train_config(ctx)
+    resume = latest_checkpoint(config.output_dir) is not None
+    train_critic(config, resume=resume, progress=ctx.progress)
+    shutil.copyfile(Path(config.output_dir) / REPORT_FILE, ctx.folder / CRITIC_REPORT)
+
+
+def critic_data_specs(ctx: Context) -> dict[str, str]:
+    cfg = ctx.config.critic
+    rl_problems = (ctx.folder / RL_PROBLEMS).resolve()
+    validation = (ctx.folder / VALIDATION_PROBLEMS).resolve()
+    return {
+        CRITIC_TRAIN_DATA: f"jsonl:{rl_problems}[0:{cfg.problems}]",
+        CRITIC_EVAL_DATA: f"jsonl:{validation}[0:{cfg.eval_problems}]",
+    }
+
+
+def critic_data_config(ctx: Context, spec: str, relative: str):
+    from coderl.training.critic_data import CriticDataConfig
+
+    return CriticDataConfig(
+        policy=str(final_checkpoint(ctx, "sft").resolve()),
+        problems=spec,
+        out=str((ctx.folder / relative).resolve()),
+        n=ctx.config.critic.n,
+        temperature=ctx.config.rl.temperature,
+        max_new_tokens=ctx.config.rl.max_new_tokens,
+        batch_size=ctx.config.sample.batch_size * 2,
+        seed=ctx.config.seed,
+        device="auto",
+        prompt_style=ctx.config.prompt_style,
+        cpu_time_s=ctx.config.judge.cpu_time_s,
+        workers=ctx.config.judge.workers,
+    )
+
+
+def critic_train_config(ctx: Context):
+    from coderl.training.configs import CheckpointConfig, LoggingConfig, OptimConfig
+    from coderl.training.critic_train import CriticConfig
+
+    cfg = ctx.config.critic
+    return CriticConfig(
+        backbone=str(final_checkpoint(ctx, "sft").resolve()),
+        data=str((ctx.folder / CRITIC_TRAIN_DATA).resolve()),
+        eval_data=str((ctx.folder / CRITIC_EVAL_DATA).resolve()),
+        num_classes=cfg.num_classes,
+        output_dir=str((ctx.folder / CRITIC_DIR / "model").resolve()),
+        max_steps=cfg.steps,
+        batch_size=cfg.batch_size,
+        max_program_tokens=ctx.config.rl.max_new_tokens + 1,
+        seed=ctx.config.seed,
+        optim=OptimConfig(lr=cfg.lr, warmup_steps=min(10, cfg.steps // 10), schedule="cosine"),
+        checkpoint=CheckpointConfig(every_steps=max(cfg.steps // 2, 1), keep_last=1),
+        logging=LoggingConfig(every_steps=10),
+    )
+
+
 # 4. rl --------------------------------------------------------------------------------------
 
 
@@ -247,8 +327,49 @@ def reinforce(ctx: Context) -> None:
     if not ctx.config.rl.enabled:
         return
     resume = latest_checkpoint(ctx.folder / RL_DIR) is not None
+    if ctx.config.uses_critic:
+        from coderl.training.actor_critic import train_coderl
+
+        train_coderl(coderl_config(ctx), resume=resume, progress=ctx.progress)
+        return
     train = train_ppo if ctx.config.rl.algorithm == "ppo" else train_grpo
     train(rl_config(ctx), resume=resume, progress=ctx.progress)
+
+
+def coderl_config(ctx: Context, critic: str | None = None):
+    """The `CodeRLConfig` of the RL section, with the critic stage's critic (or ``critic``)
+    and data."""
+    from coderl.training.checkpoint import latest_checkpoint
+    from coderl.training.coderl_config import CodeRLConfig
+
+    # the RL section's shared settings, as the GRPO family builds them (its greedy-baseline
+    # member stands in for the algorithm name, which GRPOConfig checks)
+    reinforce_section = replace(ctx.config.rl, algorithm="reinforce")
+    base = rl_config(RunContext(replace(ctx.config, rl=reinforce_section), ctx.folder))
+    offline = ctx.config.rl.algorithm == "coderl-offline"
+    return CodeRLConfig(
+        model=base.model,
+        problems=base.problems,
+        critic=critic or str(latest_checkpoint(ctx.folder / CRITIC_DIR / "model")),
+        mode="offline" if offline else "online",
+        offline_data=str((ctx.folder / CRITIC_TRAIN_DATA).resolve()) if offline else None,
+        samples_per_step=ctx.config.rl.prompts_per_step * ctx.config.rl.group_size,
+        ce_weight=ctx.config.critic.ce_weight,
+        ce_batch_size=ctx.config.sft.batch_size,
+        max_seq_len=ctx.config.sft.max_seq_len,
+        prompt_style=base.prompt_style,
+        output_dir=base.output_dir,
+        max_steps=base.max_steps,
+        seed=base.seed,
+        micro_batch_size=base.micro_batch_size,
+        rollout=base.rollout,
+        judge=base.judge,
+        reward=base.reward,
+        eval=base.eval,
+        optim=base.optim,
+        checkpoint=base.checkpoint,
+        logging=base.logging,
+    )
 
 
 # 5. sample ----------------------------------------------------------------------------------
@@ -425,6 +546,17 @@ def _pyplot():
     return plt
 
 
+# 8. critic sampling (optional) ------------------------------------------------------------
+
+
+def critic_sampling(ctx: Context) -> None:
+    """Critic sampling against plain sampling at equal budget (`critic_sampling_stage`)."""
+    from coderl.recipes.critic_sampling_stage import run_critic_sampling
+
+    if ctx.config.critic_sampling.enabled:
+        run_critic_sampling(ctx)
+
+
 STAGES: tuple[Stage[QuickstartConfig], ...] = (
     Stage(
         "testbed",
@@ -433,9 +565,33 @@ STAGES: tuple[Stage[QuickstartConfig], ...] = (
     ),
     Stage("model", build_model, (MODEL_DIR,)),
     Stage("sft", finetune, (SFT_DIR,)),
+    Stage(
+        "critic",
+        critic_stage,
+        lambda config: (CRITIC_DIR, CRITIC_REPORT) if config.uses_critic else (),
+    ),
     Stage("rl", reinforce, lambda config: (RL_DIR,) if config.rl.enabled else ()),
     Stage("sample", sample, _per_run("samples", ".jsonl")),
     Stage("judge", judge, _per_run("judgements", ".jsonl")),
+    Stage(
+        "critic_sampling",
+        critic_sampling,
+        lambda config: (
+            tuple(
+                output_name(stem, strategy, "sampled", suffix)
+                for strategy in ("plain", "critic")
+                for stem, suffix in (
+                    ("samples", ".jsonl"),
+                    ("samples", ".jsonl.budget.json"),
+                    ("report", ".json"),
+                    ("report", ".md"),
+                )
+            )
+            + ("repair",) * config.critic_sampling.repair
+            if config.critic_sampling.enabled
+            else ()
+        ),
+    ),
     Stage(
         "report",
         report,

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from coderl.generation.config import SamplingConfig
 
 FAST_PRESET = "quickstart_fast"
+CODERL_ALGORITHMS = ("coderl", "coderl-offline")
+"""RL algorithms that need the critic stage (critic data, then the trained critic)."""
 
 
 def _help(text: str) -> dict[str, str]:
@@ -99,7 +101,10 @@ class RLStageConfig:
 
     enabled: bool = field(default=True, metadata=_help("run the RL stage (false: SFT only)"))
     algorithm: str = field(
-        default="grpo", metadata=_help("the learner: grpo, drgrpo, rloo, reinforce or ppo")
+        default="grpo",
+        metadata=_help(
+            "the learner: grpo, drgrpo, rloo, reinforce, ppo, coderl (online) or coderl-offline"
+        ),
     )
     steps: int = field(default=60, metadata=_help("RL steps (rollout + update)"))
     prompts_per_step: int = field(default=32, metadata=_help("train problems per step"))
@@ -116,7 +121,7 @@ class RLStageConfig:
     def __post_init__(self) -> None:
         from coderl.training.rl_configs import ALGORITHMS
 
-        valid = (*ALGORITHMS, "ppo")
+        valid = (*ALGORITHMS, "ppo", *CODERL_ALGORITHMS)
         if self.algorithm not in valid:
             raise ConfigError(f"rl.algorithm = {self.algorithm!r}: valid: {', '.join(valid)}")
         for name in (
@@ -131,6 +136,49 @@ class RLStageConfig:
                 raise ConfigError(f"rl.{name} = {getattr(self, name)}: use 1 or more")
         if self.group_size < 2:
             raise ConfigError(f"rl.group_size = {self.group_size}: use 2 or more")
+
+
+@dataclass(frozen=True)
+class CriticStageConfig:
+    """CodeRL's outcome critic (only with rl.algorithm coderl or coderl-offline): programs
+    sampled from the SFT policy on train problems, judged, and a critic trained on them;
+    its report is on programs of the validation problems."""
+
+    problems: int = field(default=160, metadata=_help("train problems sampled for its data"))
+    eval_problems: int = field(default=50, metadata=_help("validation problems for its report"))
+    n: int = field(default=4, metadata=_help("programs sampled per problem"))
+    steps: int = field(default=120, metadata=_help("critic optimizer steps"))
+    batch_size: int = field(default=16, metadata=_help("programs per critic step"))
+    lr: float = field(default=3e-4, metadata=_help("critic peak learning rate (cosine)"))
+    num_classes: Literal[2, 4] = field(default=4, metadata=_help("4 outcomes, or 2"))
+    ce_weight: float = field(
+        default=1.0, metadata=_help("actor-critic: weight of the CE on reference solutions")
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("problems", "eval_problems", "n", "steps", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"critic.{name} = {getattr(self, name)}: use 1 or more")
+
+
+@dataclass(frozen=True)
+class CriticSamplingStageConfig:
+    """CodeRL's critic sampling on the test problems against plain sampling at the same budget
+    of generated tokens (needs the critic: rl.algorithm coderl or coderl-offline)."""
+
+    enabled: bool = field(default=False, metadata=_help("run the critic_sampling stage"))
+    refine: bool = field(default=True, metadata=_help("refine example-passing programs"))
+    repair: bool = field(
+        default=False, metadata=_help("train a repair model on the critic data and repair")
+    )
+    repair_steps: int = field(default=150, metadata=_help("repair model optimizer steps"))
+    repair_top_m: int = field(default=2, metadata=_help("failing programs repaired per problem"))
+    repair_rounds: int = field(default=1, metadata=_help("rounds of repair"))
+
+    def __post_init__(self) -> None:
+        for name in ("repair_steps", "repair_top_m", "repair_rounds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"critic_sampling.{name} = {getattr(self, name)}: use 1 or more")
 
 
 @dataclass(frozen=True)
@@ -183,7 +231,8 @@ class ReportConfig:
 
 @dataclass(frozen=True)
 class QuickstartConfig:
-    """The whole pipeline: testbed, tokenizer+model, SFT, RL, sampling, judging, report."""
+    """The whole pipeline: testbed, tokenizer+model, SFT, (critic,) RL, sampling, judging,
+    report."""
 
     seed: int = field(default=0, metadata=_help("seeds model init, SFT data order, sampling"))
     prompt_style: str | None = field(
@@ -193,9 +242,11 @@ class QuickstartConfig:
     model: TinyModelConfig = field(default_factory=TinyModelConfig)
     sft: TrainConfig = field(default_factory=TrainConfig)
     rl: RLStageConfig = field(default_factory=RLStageConfig)
+    critic: CriticStageConfig = field(default_factory=CriticStageConfig)
     sample: SampleConfig = field(default_factory=SampleConfig)
     judge: JudgeStageConfig = field(default_factory=JudgeStageConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    critic_sampling: CriticSamplingStageConfig = field(default_factory=CriticSamplingStageConfig)
 
     def __post_init__(self) -> None:
         from coderl.problems.prompts import check_style
@@ -212,6 +263,10 @@ class QuickstartConfig:
     def policies(self) -> tuple[str, ...]:
         """The policies the report compares: ``sft``, then the RL algorithm's name."""
         return ("sft", self.rl.algorithm) if self.rl.enabled else ("sft",)
+
+    @property
+    def uses_critic(self) -> bool:
+        return self.rl.enabled and self.rl.algorithm in CODERL_ALGORITHMS
 
 
 def preset_path(name: str) -> Path:
@@ -232,4 +287,16 @@ def load_quickstart_config(
         path = Path(name)
         if not path.exists() and preset_path(name).is_file():
             path = preset_path(name)
-    return load_config(QuickstartConfig, path, overrides)
+    config = load_config(QuickstartConfig, path, overrides)
+    check_critic_sampling(config)
+    return config
+
+
+def check_critic_sampling(config: QuickstartConfig) -> None:
+    """Critic sampling needs the critic stage's critic. (Not in `__post_init__`: the CodeRL
+    stage derives configs with other algorithms from the run's.)"""
+    if config.critic_sampling.enabled and not config.uses_critic:
+        raise ConfigError(
+            "critic_sampling.enabled needs a trained critic: set rl.algorithm=coderl "
+            "(or coderl-offline), with rl.enabled=true"
+        )

@@ -35,6 +35,7 @@ from coderl.training.checkpoint import (
 from coderl.training.configs import SFTConfig
 from coderl.training.data import (
     SFTBatch,
+    SFTData,
     TokenizedExample,
     build_examples,
     collate,
@@ -72,8 +73,14 @@ class SFTResult:
         )
 
 
-def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) -> SFTResult:
-    """Fine-tune ``config.model`` on the reference solutions of ``config.problems``."""
+def train_sft(
+    config: SFTConfig,
+    resume: bool = False,
+    progress: bool = True,
+    examples: SFTData | None = None,
+) -> SFTResult:
+    """Fine-tune ``config.model`` on the reference solutions of ``config.problems``, or on
+    ``examples`` when given (other (prompt, target) pairs: the repair model's)."""
     output_dir = Path(config.output_dir)
     start = starting_checkpoint(config, resume, _RESUME_INVARIANTS)
     random.seed(config.seed)
@@ -91,7 +98,9 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
     )
     model, tokenizer = policy.model, policy.tokenizer
     causal = not policy.is_encoder_decoder
-    data, without_solutions, too_long = _prepare_data(config, tokenizer, policy.is_encoder_decoder)
+    data, without_solutions, too_long = _prepare_data(
+        config, tokenizer, policy.is_encoder_decoder, examples
+    )
     pad_id = tokenizer.pad_token_id  # load_policy falls back to eos
     total_steps = total_optimizer_steps(config, len(data))
     optimizer = build_optimizer(model, config.optim)
@@ -254,11 +263,11 @@ def _tokens(batch: SFTBatch, causal: bool) -> int:
 
 
 def _prepare_data(
-    config: SFTConfig, tokenizer, is_encoder_decoder: bool
+    config: SFTConfig, tokenizer, is_encoder_decoder: bool, built: SFTData | None = None
 ) -> tuple[list[TokenizedExample], tuple[str, ...], tuple[str, ...]]:
     """Tokenized examples, ids of problems without solutions, ids of too-long examples."""
     problems = load_problems(config.problems)
-    built = build_examples(problems, config.prompt_style)
+    built = build_examples(problems, config.prompt_style) if built is None else built
     data, too_long = tokenize_examples(
         built.examples, tokenizer, config.max_seq_len, is_encoder_decoder
     )
