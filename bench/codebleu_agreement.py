@@ -21,7 +21,8 @@ the oracle's own spread.
 
     python -m venv /work/oracle-venv
     /work/oracle-venv/bin/pip install codebleu==0.7.0 tree-sitter==0.22.3 \\
-        tree-sitter-java==0.21.0 tree-sitter-cpp==0.22.3 tree-sitter-python==0.21.0
+        tree-sitter-java==0.21.0 tree-sitter-cpp==0.22.3 tree-sitter-python==0.21.0 \\
+        tree-sitter-c==0.21.4
     python bench/codebleu_agreement.py --oracle-python /work/oracle-venv/bin/python \\
         --data ../shared/data --pairs 200
 """

@@ -40,6 +40,13 @@ def parse_args() -> argparse.Namespace:
         default=[],
         help="override of the learner's own config, e.g. ppo.epochs=4 (repeatable)",
     )
+    parser.add_argument(
+        "--sft",
+        type=float,
+        nargs=2,
+        metavar=("GREEDY", "SAMPLED"),
+        help="the SFT policy's pass@1 (0-1) from an earlier run of this bench, not measured again",
+    )
     parser.add_argument("--out", type=Path, help="results folder (default RUN/bench-learning)")
     parser.add_argument(
         "--problems",
@@ -81,7 +88,11 @@ def main() -> None:
                 "sampled": pass_rate(policy, judge, problems, sampled, config.prompt_style),
             }
 
-        sft = score(final_checkpoint(ctx, "sft"))
+        sft = (
+            {"greedy": args.sft[0], "sampled": args.sft[1]}
+            if args.sft
+            else score(final_checkpoint(ctx, "sft"))
+        )
         print(
             f"sft: greedy {100 * sft['greedy']:.1f}  sampled {100 * sft['sampled']:.1f}", flush=True
         )

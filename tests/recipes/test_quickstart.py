@@ -129,6 +129,20 @@ def test_rl_algorithm_is_selectable_and_validated(tmp_path):
         load_quickstart_config(overrides=["rl.algorithm=ppo2"])
 
 
+def test_ppo_runs_after_sft_with_its_own_reports(fast_run, tmp_path):
+    folder, _ = fast_run
+    copy = tmp_path / "run"
+    shutil.copytree(folder, copy)
+    config = load_quickstart_config(fast=True, overrides=["rl.algorithm=ppo", "rl.kl_beta=0.1"])
+    assert config.policies == ("sft", "ppo")
+    times = run_quickstart(config, copy, progress=False, announce=lambda line: None)
+    assert [t.name for t in times if not t.skipped] == ["rl", "sample", "judge", "report"]
+    assert (copy / "rl" / "config.yaml").read_text().startswith("model:")
+    assert "ppo:" in (copy / "rl" / "config.yaml").read_text()
+    for decoding in ("greedy", "sampled"):
+        assert json.loads((copy / f"report-ppo-{decoding}.json").read_text())["metrics"]
+
+
 def test_bad_config_key_is_a_clear_error(capsys, tmp_path):
     with pytest.raises(ConfigError, match=r"unknown key 'sft\.stepz'.*sft\.steps"):
         load_quickstart_config(overrides=["sft.stepz=3"])

@@ -1,5 +1,7 @@
 """`CompilerReward` through the judge's real sandboxed compilers: +1 compiles (warnings
-included), -1 syntax error or stopped by the timeout, None when the sandbox fails."""
+included), -1 syntax error or stopped by the timeout, None when the sandbox fails. Python is
+byte-compiled in the judge's process (`compile()` parses, never runs, and is linear in the
+source), so only gcc, g++ and javac have a timeout to test."""
 
 from __future__ import annotations
 

@@ -130,3 +130,28 @@ def test_config_errors_name_the_field():
         PPOConfig(
             model="m", problems="p", kl=KLConfig(beta=0.0), ppo=PPOSection(kl_controller="adaptive")
         )
+
+
+def test_cli_help_shows_the_ppo_section_and_a_bad_field_is_named(tiny_causal_dir, tmp_path, capsys):
+    from coderl.cli.main import main
+
+    assert main(["train", "ppo", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "ppo.cliprange_value = 0.2" in out and "value_head.dropout" in out
+    path = tmp_path / "ppo.yaml"
+    path.write_text(
+        f"model: {tiny_causal_dir}\nproblems: synthetic@train[0:6]\ndevice: cpu\n"
+        f"output_dir: {tmp_path / 'run'}\nppo:\n  epochs: 0\n"
+    )
+    assert main(["train", "ppo", "--config", str(path), "--no-progress"]) == 2
+    assert "ppo.epochs = 0" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()  # nothing ran
+
+
+def test_example_config_loads():
+    from coderl.config import load_config
+
+    path = Path(__file__).resolve().parents[2] / "configs" / "ppo_testbed.yaml"
+    config = load_config(PPOConfig, path, ["ppo.kl_controller=fixed"])
+    assert config.ppo.kl_controller == "fixed" and config.kl.beta > 0
+    assert "validation" in config.eval.problems

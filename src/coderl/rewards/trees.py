@@ -64,11 +64,12 @@ def _language(lang: str) -> Any:
 def parse(code: str, lang: str) -> Any:
     """The root node of ``code``'s syntax tree (tree-sitter always returns a tree, with
     ERROR nodes where the code does not parse)."""
-    import tree_sitter
-
     parsers = _local.__dict__.setdefault("parsers", {})
     if lang not in parsers:
-        parsers[lang] = tree_sitter.Parser(_language(lang))
+        language = _language(lang)  # first: its ImportError says what to install
+        import tree_sitter
+
+        parsers[lang] = tree_sitter.Parser(language)
     return parsers[lang].parse(code.encode("utf-8")).root_node
 
 
