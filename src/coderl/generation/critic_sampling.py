@@ -288,7 +288,8 @@ def critic_scores(
     (the closing eos left out of both)."""
     import torch
 
-    from coderl.models.critic import critic_batch, passed_class
+    from coderl.models.critic import critic_batch
+    from coderl.rewards.outcomes import passed_class
 
     passed = passed_class(critic.num_classes)
     results: list[tuple[float, list[float], list[int]]] = []

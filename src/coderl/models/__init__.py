@@ -1,19 +1,13 @@
 """coderl.models: policies (causal or encoder-decoder), their loading, and tiny test models."""
 
-from coderl.models.critic import (
-    OUTCOME_CLASSES,
-    CriticBatch,
-    CriticOutput,
-    OutcomeCritic,
-    critic_batch,
-    outcome_class,
-)
+from coderl.models.critic import CriticBatch, CriticOutput, OutcomeCritic, critic_batch
 from coderl.models.export import export_policy
 from coderl.models.loading import load_policy
 from coderl.models.policy import Policy
 from coderl.models.registry import BUILTIN_MODELS, builtin_names, resolve_builtin
 from coderl.models.tiny import build_tiny_causal, build_tiny_seq2seq
 from coderl.models.tokenizer import train_code_tokenizer
+from coderl.rewards.outcomes import OUTCOME_CLASSES, outcome_class
 
 __all__ = [
     "BUILTIN_MODELS",

@@ -31,10 +31,11 @@ from coderl.config import save_config
 from coderl.errors import ConfigError, DataError
 from coderl.execution.judge import Judge
 from coderl.generation.sampler import Sample
-from coderl.models.critic import OUTCOME_CLASSES, CriticBatch, OutcomeCritic, outcome_class
+from coderl.models.critic import CriticBatch, OutcomeCritic
 from coderl.models.policy import Policy
 from coderl.problems import load_problems
 from coderl.progress import progress_bar
+from coderl.rewards.outcomes import OUTCOME_CLASSES, outcome_class
 from coderl.training.checkpoint import load_train_state, save_checkpoint, starting_checkpoint
 from coderl.training.coderl_config import RESUME_INVARIANTS, CodeRLConfig
 from coderl.training.critic_data import load_records

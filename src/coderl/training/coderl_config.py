@@ -11,7 +11,7 @@ from typing import Literal
 
 from coderl.errors import ConfigError
 from coderl.training.configs import CheckpointConfig, LoggingConfig, OptimConfig
-from coderl.training.online import RESUME_INVARIANTS as ONLINE_INVARIANTS
+from coderl.training.rl_configs import RESUME_INVARIANTS as ONLINE_INVARIANTS
 from coderl.training.rl_configs import (
     EvalConfig,
     LoraConfig,

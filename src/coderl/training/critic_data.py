@@ -21,7 +21,7 @@ from typing import Literal
 
 from coderl.errors import ConfigError, DataError
 from coderl.execution.types import Submission, Verdict
-from coderl.models.critic import OUTCOME_CLASSES, outcome_class
+from coderl.rewards.outcomes import OUTCOME_CLASSES, outcome_class
 from coderl.rewards.unit_test import CODERL_SCALE
 
 Source = Literal["sample", "greedy", "reference"]

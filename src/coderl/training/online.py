@@ -33,14 +33,13 @@ from coderl.training import distributed
 from coderl.training.checkpoint import load_train_state, save_checkpoint, starting_checkpoint
 from coderl.training.collect import CollectStats, RolloutCollector
 from coderl.training.data import micro_batch_indices
+from coderl.training.rl_configs import RESUME_INVARIANTS
 from coderl.training.rollout import Rollout
 from coderl.training.timers import Timers
 
 log = logging.getLogger(__name__)
 
-# Fields that fix what a run samples and how it updates; a resumed run must keep them.
 MERGED_DIR = "merged"  # a LoRA run's final policy, adapters folded in
-RESUME_INVARIANTS = ("model", "problems", "seed", "algorithm", "rollout", "optim", "reward", "lora")
 
 
 class Learner(Protocol):

@@ -13,6 +13,9 @@ from typing import Any, Literal
 from coderl.errors import ConfigError
 from coderl.training.configs import CheckpointConfig, LoggingConfig, OptimConfig
 
+# Fields that fix what a run samples and how it updates; a resumed run must keep them.
+RESUME_INVARIANTS = ("model", "problems", "seed", "algorithm", "rollout", "optim", "reward", "lora")
+
 
 def _help(text: str) -> dict[str, str]:
     return {"help": text}
