@@ -16,7 +16,13 @@ from coderl.training.checkpoint import list_checkpoints
 from coderl.training.configs import CheckpointConfig
 from coderl.training.grpo import train_grpo
 from coderl.training.metrics_log import read_metrics
-from coderl.training.rl_configs import EvalConfig, GRPOConfig, RewardConfig, RolloutConfig
+from coderl.training.rl_configs import (
+    EvalConfig,
+    GRPOConfig,
+    KLConfig,
+    RewardConfig,
+    RolloutConfig,
+)
 
 
 @register_reward("test_program_length")
@@ -90,11 +96,16 @@ def test_kl_penalty_uses_a_frozen_reference(tiny_causal_dir, tmp_path):
     assert records[1]["train/kl"] > 0  # after one update they differ
 
 
-def test_resumed_run_equals_an_uninterrupted_one_bit_for_bit(tiny_causal_dir, tmp_path):
-    straight = train_grpo(make_config(tiny_causal_dir, tmp_path / "a"), progress=False)
+@pytest.mark.parametrize("beta", [0.0, 0.1], ids=["no-kl", "kl"])
+def test_resumed_run_equals_an_uninterrupted_one_bit_for_bit(tiny_causal_dir, tmp_path, beta):
+    # with KL the resumed run must keep the starting policy as its reference, not its checkpoint
+    kl = KLConfig(beta=beta)
+    straight = train_grpo(make_config(tiny_causal_dir, tmp_path / "a", kl=kl), progress=False)
     # the same run stopped after step 2 (as if killed after that checkpoint), then resumed
-    train_grpo(make_config(tiny_causal_dir, tmp_path / "b", max_steps=2), progress=False)
-    resumed = train_grpo(make_config(tiny_causal_dir, tmp_path / "b"), resume=True, progress=False)
+    train_grpo(make_config(tiny_causal_dir, tmp_path / "b", max_steps=2, kl=kl), progress=False)
+    resumed = train_grpo(
+        make_config(tiny_causal_dir, tmp_path / "b", kl=kl), resume=True, progress=False
+    )
     assert resumed.reward_history == straight.reward_history
     a = load_file(Path(straight.checkpoint) / "model.safetensors")
     b = load_file(Path(resumed.checkpoint) / "model.safetensors")
@@ -124,7 +135,7 @@ def test_lora_trains_adapters_only_with_the_base_as_reference(tiny_causal_dir, t
 
     from coderl.models import load_policy
     from coderl.models.lora import load_lora
-    from coderl.training.rl_configs import KLConfig, LoraConfig
+    from coderl.training.rl_configs import LoraConfig
 
     config = make_config(
         tiny_causal_dir,

@@ -22,9 +22,7 @@ function that sampled the programs.
 
 from __future__ import annotations
 
-import copy
 import math
-from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -33,6 +31,7 @@ import torch
 from coderl.models.policy import Policy
 from coderl.training.online import RLResult, run_online
 from coderl.training.optim import build_optimizer, lr_multiplier, set_lr
+from coderl.training.reference import as_reference, reference_model
 from coderl.training.rl_configs import GRPOConfig
 from coderl.training.rl_math import (
     ADVANTAGE_ESTIMATORS,
@@ -56,7 +55,11 @@ class PolicyGradientLearner:
         self.processing = Processing(
             config.rollout.temperature, config.rollout.top_k, config.rollout.top_p
         )
-        self.reference = _reference_model(policy) if config.kl.beta > 0 else None
+        self.reference = (
+            reference_model(policy, config.model, config.lora.enabled)
+            if config.kl.beta > 0
+            else None
+        )
         self.generator = torch.Generator().manual_seed(config.seed)
 
     def update(self, rollout: Rollout, step: int, timers: Timers) -> dict[str, float]:
@@ -66,10 +69,14 @@ class PolicyGradientLearner:
         advantages = estimator(rollout.rewards, rollout.group_ids, rollout.baselines)
         # 2. Reference log-probs for the KL term.
         if self.reference is not None:
-            with timers("forward"), torch.no_grad():
+            with (
+                timers("forward"),
+                torch.no_grad(),
+                as_reference(self.policy, self.reference) as reference,
+            ):
                 ref = torch.cat(
                     [
-                        self._logprobs(self.reference, rollout.select(chunk))[0]
+                        self._logprobs(reference, rollout.select(chunk))[0]
                         for chunk in self._chunks(range(len(rollout)))
                     ]
                 )
@@ -157,17 +164,13 @@ class PolicyGradientLearner:
     def _logprobs(
         self, model: Any, rollout: Rollout, with_entropy: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        adapters_off = model is _ADAPTERS_OFF
-        model = self.policy.model if adapters_off else model
-        context = model.disable_adapter() if adapters_off else nullcontext()
-        with context:
-            return completion_logprobs(
-                model,
-                rollout.to(self.policy.device),
-                self.policy.is_encoder_decoder,
-                self.processing,
-                with_entropy=with_entropy,
-            )
+        return completion_logprobs(
+            model,
+            rollout.to(self.policy.device),
+            self.policy.is_encoder_decoder,
+            self.processing,
+            with_entropy=with_entropy,
+        )
 
     def _chunks(self, indices) -> list[list[int]]:
         indices = list(indices)
@@ -185,19 +188,6 @@ class PolicyGradientLearner:
 
     def load_state(self, state: dict[str, Any]) -> None:
         pass
-
-
-# Marks "the policy with its LoRA adapters disabled" as the reference model.
-_ADAPTERS_OFF: Any = object()
-
-
-def _reference_model(policy: Policy) -> Any:
-    """A frozen copy of the starting policy; with LoRA, the policy itself, adapters off."""
-    if hasattr(policy.model, "disable_adapter"):
-        return _ADAPTERS_OFF
-    reference = copy.deepcopy(policy.model).eval()
-    reference.requires_grad_(False)
-    return reference
 
 
 def _with_ref(rollout: Rollout, ref: torch.Tensor) -> Rollout:

@@ -26,13 +26,11 @@ must compare the same function that sampled the programs.
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 
-from coderl.models import load_policy
 from coderl.models.policy import Policy
 from coderl.models.value_head import ValueHead, hidden_size_of
 from coderl.training.online import RLResult, run_online
@@ -48,6 +46,7 @@ from coderl.training.ppo_math import (
     token_rewards,
     truncated_scores,
 )
+from coderl.training.reference import as_reference, reference_model
 from coderl.training.rl_math import (
     clipped_policy_loss,
     kl_penalty,
@@ -96,7 +95,11 @@ class PPOLearner:
         self.processing = Processing(
             config.rollout.temperature, config.rollout.top_k, config.rollout.top_p
         )
-        self.reference = _reference_model(policy, config) if config.kl.beta > 0 else None
+        self.reference = (
+            reference_model(policy, config.model, config.lora.enabled)
+            if config.kl.beta > 0
+            else None
+        )
         self.beta = config.kl.beta
         self.generator = torch.Generator().manual_seed(config.seed)
 
@@ -275,9 +278,7 @@ class PPOLearner:
 
     def _reference_logprobs(self, part: Rollout) -> torch.Tensor:
         part = part.to(self.policy.device)
-        adapters_off = self.reference is ADAPTERS_OFF
-        model = self.policy.model if adapters_off else self.reference
-        with model.disable_adapter() if adapters_off else nullcontext():
+        with as_reference(self.policy, self.reference) as model:
             logits, _ = completion_forward(model, part, self.policy.is_encoder_decoder)
         return token_logprobs(logits, part, self.processing)[0].cpu()
 
@@ -302,21 +303,6 @@ class PPOLearner:
 
     def load_state(self, state: dict[str, Any]) -> None:
         self.beta = float(state.get("beta", self.config.kl.beta))
-
-
-# Marks "the policy with its LoRA adapters disabled" as the reference model.
-ADAPTERS_OFF: Any = object()
-
-
-def _reference_model(policy: Policy, config: PPOConfig) -> Any:
-    """The frozen starting policy, loaded from ``config.model`` (not copied from ``policy``,
-    which a resumed run loads from its last checkpoint); with LoRA, the policy itself with its
-    adapters off."""
-    if config.lora.enabled:
-        return ADAPTERS_OFF
-    reference = load_policy(config.model, device=str(policy.device), dtype="float32").model
-    reference.requires_grad_(False)
-    return reference.eval()
 
 
 def train_ppo(config: PPOConfig, resume: bool = False, progress: bool = True) -> RLResult:
