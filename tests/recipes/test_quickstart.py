@@ -47,6 +47,7 @@ FILES = [
     "comparison.md",
     "loss.png",
     "reward.png",
+    "report.html",
 ]
 
 
@@ -94,6 +95,7 @@ def test_fast_run_prints_folder_scores_and_stage_times(fast_run):
     assert f"run folder: {folder}" in printed
     assert "policy sft:" in printed and "policy grpo:" in printed
     assert "greedy pass@1" in printed and "sampled pass@2" in printed
+    assert f"report: {folder.resolve() / 'report.html'}" in printed
     for name in [*STAGE_NAMES, "total"]:
         assert f"  {name} " in printed
 
@@ -125,6 +127,20 @@ def test_rl_algorithm_is_selectable_and_validated(tmp_path):
     assert load_quickstart_config(fast=True, overrides=["rl.enabled=false"]).policies == ("sft",)
     with pytest.raises(ConfigError, match=r"rl\.algorithm = 'ppo2'"):
         load_quickstart_config(overrides=["rl.algorithm=ppo2"])
+
+
+def test_ppo_runs_after_sft_with_its_own_reports(fast_run, tmp_path):
+    folder, _ = fast_run
+    copy = tmp_path / "run"
+    shutil.copytree(folder, copy)
+    config = load_quickstart_config(fast=True, overrides=["rl.algorithm=ppo", "rl.kl_beta=0.1"])
+    assert config.policies == ("sft", "ppo")
+    times = run_quickstart(config, copy, progress=False, announce=lambda line: None)
+    assert [t.name for t in times if not t.skipped] == ["rl", "sample", "judge", "report"]
+    assert (copy / "rl" / "config.yaml").read_text().startswith("model:")
+    assert "ppo:" in (copy / "rl" / "config.yaml").read_text()
+    for decoding in ("greedy", "sampled"):
+        assert json.loads((copy / f"report-ppo-{decoding}.json").read_text())["metrics"]
 
 
 def test_bad_config_key_is_a_clear_error(capsys, tmp_path):

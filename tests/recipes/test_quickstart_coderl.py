@@ -42,6 +42,12 @@ def test_coderl_online_then_offline(tmp_path):
     shutil.copytree(folder, copy)
     config = load_quickstart_config(fast=True, overrides=["rl.algorithm=coderl-offline"])
     times = run_quickstart(config, copy, progress=False, announce=lambda line: None)
-    assert [t.name for t in times if not t.skipped] == ["rl", "sample", "judge", "report"]
+    assert [t.name for t in times if not t.skipped] == [
+        "rl",
+        "sample",
+        "judge",
+        "critic_sampling",
+        "report",
+    ]
     assert (copy / "report-coderl-offline-greedy.json").is_file()
     assert (copy / "critic-report.json").is_file()

@@ -19,9 +19,13 @@ def test_train_sft_from_yaml_with_overrides_then_resume(
     )
     argv = ["train", "sft", "--config", str(path), "--no-progress", "--set", "batch_size=3"]
     assert main([*argv, "--set", "max_steps=2"]) == 0
-    assert "sft: 2 steps on 6 examples" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "sft: 2 steps on 6 examples" in out
+    assert f"report: {(tmp_path / 'run' / 'report.html').resolve()}" in out
+    assert "train/loss" in (tmp_path / "run" / "report.html").read_text()
     assert latest_checkpoint(tmp_path / "run").name == "step_2"
-    assert main([*argv, "--set", "max_steps=3", "--resume"]) == 0
+    assert main([*argv, "--set", "max_steps=3", "--resume", "--no-report"]) == 0
+    assert "report:" not in capsys.readouterr().out
     assert latest_checkpoint(tmp_path / "run").name == "step_3"
     assert main([*argv, "--set", "max_steps=3"]) == 2  # refuses to overwrite without --resume
     assert "pass --resume" in capsys.readouterr().err

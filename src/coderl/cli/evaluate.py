@@ -29,6 +29,7 @@ from coderl.cli.options import (
     load_problem_list,
     warn,
 )
+from coderl.cli.report import add_no_report_argument, write_run_report
 from coderl.errors import CoderlError, ConfigError
 from coderl.execution.limits import JudgeConfig
 from coderl.generation.config import SamplingConfig
@@ -45,7 +46,17 @@ into OUT/samples.jsonl, resumed if interrupted: the code path of `coderl generat
 --judgements FILE (an earlier run's judgements: the report is rebuilt without judging).
 --out is a folder: report.json, report.md, judgements.jsonl (and example-judgements.jsonl
 for n@k). An existing report there is replaced only with --overwrite.
+
+--task translation or completion scores the samples against reference programs instead
+(compile rate, BLEU, CodeBLEU, exact match; completion: exact match, edit similarity,
+compile rate of programs whose last --mask-tokens tokens were masked).
+
+Samples with a budget file beside them (SAMPLES.budget.json, from `coderl generate --strategy
+critic`, or plain at its --budget) are budgeted pools: pass@k and n@k at the budget's k score
+each problem's whole pool (n@k submits its first n after the example filter, in the file's
+order), and the report carries the budget (programs, generated tokens).
 """
+TASKS = ("synthesis", "translation", "completion")
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
@@ -81,8 +92,18 @@ class EvaluateCommandConfig:
     judge: JudgeConfig = field(default_factory=JudgeConfig)
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    task: str = field(
+        default="synthesis", metadata=_help("synthesis (tests), translation or completion")
+    )
+    mask_tokens: int = field(
+        default=25, metadata=_help("completion: the last N tokens of each reference masked")
+    )
 
     def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ConfigError(f"task = {self.task!r}; valid: {', '.join(TASKS)}")
+        if self.mask_tokens < 1:
+            raise ConfigError(f"mask_tokens = {self.mask_tokens}: give a whole number >= 1")
         if not self.k or min(self.k) < 1:
             raise ConfigError(f"k = {list(self.k)}: give whole numbers >= 1, e.g. [1, 10]")
         for item in self.n_at_k:
@@ -149,6 +170,8 @@ def command_flags() -> tuple[Flag, ...]:
             parse_n_at_k,
             metavar="N@K,...",
         ),
+        Flag("--task", "task", "what the samples solve", choices=TASKS),
+        Flag("--mask-tokens", "mask_tokens", "completion: tokens masked", int, metavar="N"),
         *JUDGE_FLAGS,
         *model_flags(),
     )
@@ -158,6 +181,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_flags(parser, command_flags(), EvaluateCommandConfig)
     add_overwrite_argument(parser, "an existing report in --out")
     add_progress_argument(parser)
+    add_no_report_argument(parser)
     add_config_arguments(parser, EvaluateCommandConfig)
 
 
@@ -173,6 +197,10 @@ def run(args: argparse.Namespace) -> int:
         "--judgements": config.judgements,
         "--example-judgements": config.example_judgements,
     }
+    if config.task != "synthesis":
+        from coderl.cli.evaluate_matching import run_matching
+
+        return run_matching(config, inputs, overwrite=args.overwrite, progress=not args.no_progress)
     folder = check_output_dir(config.out, "--out", inputs)
     outputs = _check_outputs(folder, inputs, config, overwrite=args.overwrite)
     if config.judgements:
@@ -182,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
     report.write(outputs[REPORT_JSON])
     print(report.to_markdown())
     print(f"wrote {outputs[REPORT_JSON]} and {outputs[REPORT_MD]}")
+    write_run_report(folder, args)
     return 0
 
 
@@ -225,7 +254,9 @@ def _judge_and_report(
     samples = select_samples(problems, read_samples(samples_path), samples_path)
     check_tests(problems, samples, config.tests)
     counts = samples_per_problem(samples)
-    pairs, dropped = _check_metrics(config, counts, f"--samples {samples_path}")
+    budget = _budget_beside(samples_path)
+    pool_k = budget["k"] if budget else None
+    pairs, dropped = _check_metrics(config, counts, f"--samples {samples_path}", pool_k)
     sampled = [p for p in problems if p.id in counts]
     if pairs and not any(p.example_tests for p in sampled):
         reason = "no problem with samples has example tests (n@k filters samples on them)"
@@ -250,7 +281,20 @@ def _judge_and_report(
     else:
         judgements = judge_samples(problems, samples, config, progress=progress)
     write_judgements(outputs[JUDGEMENTS], judgements, provenance)
-    return _report(problems, judgements, config.k, examples, pairs, provenance, dropped)
+    return _report(problems, judgements, config.k, examples, pairs, provenance, dropped, budget)
+
+
+def _budget_beside(samples_path: str | Path) -> dict | None:
+    """The budget block of a budgeted samples file (strategy, k, programs, tokens), or None."""
+    import dataclasses
+
+    from coderl.generation.budget import budget_path, read_budget
+
+    path = budget_path(samples_path)
+    if not path.exists():
+        return None
+    budget = read_budget(path)
+    return {"strategy": budget.strategy, "k": budget.k, **dataclasses.asdict(budget.total)}
 
 
 def _rebuild(config: EvaluateCommandConfig) -> Report:
@@ -283,14 +327,18 @@ def _rebuild(config: EvaluateCommandConfig) -> Report:
 
 
 def _check_metrics(
-    config: EvaluateCommandConfig, counts: dict[str, int], source: str
+    config: EvaluateCommandConfig,
+    counts: dict[str, int],
+    source: str,
+    pool_k: int | None = None,
 ) -> tuple[tuple[tuple[int, int], ...], dict[str, str]]:
     """The n@k pairs that can be reported, and why the other metrics cannot: each needs k
-    samples of every problem. None reportable is an error (before any model or judge runs)."""
+    samples of every problem (but a budgeted pool is scored whole at its ``pool_k``). None
+    reportable is an error (before any model or judge runs)."""
     fewest = min(counts.values()) if counts else 0
-    short = {f"pass@{k}": k for k in config.k if k > fewest}
-    short.update({f"{n}@{k}": k for n, k in config.n_at_k_pairs if k > fewest})
-    pairs = tuple((n, k) for n, k in config.n_at_k_pairs if k <= fewest)
+    short = {f"pass@{k}": k for k in config.k if k > fewest and k != pool_k}
+    short.update({f"{n}@{k}": k for n, k in config.n_at_k_pairs if k > fewest and k != pool_k})
+    pairs = tuple((n, k) for n, k in config.n_at_k_pairs if k <= fewest or k == pool_k)
     requested = len(config.k) + len(config.n_at_k_pairs)
     if len(short) == requested:
         raise CoderlError(
@@ -304,7 +352,9 @@ def _check_metrics(
     return pairs, {name: reason for name in short}
 
 
-def _report(problems, judgements, ks, examples, pairs, provenance: Provenance, dropped) -> Report:
+def _report(
+    problems, judgements, ks, examples, pairs, provenance: Provenance, dropped, budget=None
+) -> Report:
     from coderl.evaluation.report import build_report
 
     reportable = [k for k in ks if f"pass@{k}" not in dropped]
@@ -315,5 +365,6 @@ def _report(problems, judgements, ks, examples, pairs, provenance: Provenance, d
         example_judgements=examples,
         n_at_k=pairs,
         provenance=provenance,
+        budget=budget,
     )
     return dataclasses.replace(report, dropped={**report.dropped, **dropped})

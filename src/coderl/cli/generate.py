@@ -20,8 +20,10 @@ from coderl.cli.options import (
     positive_float,
     positive_int,
 )
-from coderl.errors import CoderlError
+from coderl.errors import CoderlError, ConfigError
+from coderl.execution.limits import JudgeConfig
 from coderl.generation.config import SamplingConfig
+from coderl.generation.critic_config import CriticSamplingConfig
 
 DESCRIPTION = """Sample programs from a model for a benchmark.
 
@@ -29,6 +31,13 @@ Appends one JSON line per sample to --out: {"problem_id", "sample_index", "compl
 "program", "finished", "num_tokens", "text"?}. Run it again to resume: problems with all
 their samples in the file are skipped. The settings are saved next to the file
 (OUT.config.yaml); resuming with other sampling settings is refused.
+
+--strategy critic (CodeRL's critic sampling, docs/critic_sampling.md) samples N = --n programs
+per problem, refines the ones passing the example tests from their best prefix by the --critic,
+optionally repairs failing ones with a --repair model, and writes each problem's programs in
+submission order, with the budget spent (programs, generated tokens) in OUT.budget.json.
+--strategy plain --budget CRITIC_OUT.budget.json samples each problem to exactly the same
+number of generated tokens, for a comparison at equal cost. Neither of these resumes.
 """
 
 # Settings that change what a sample index holds; resuming must not mix them.
@@ -45,6 +54,8 @@ RESUME_KEYS = (
 )
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]  # = options.DTYPES (tested)
+Strategy = Literal["plain", "critic"]
+STRATEGIES = ("plain", "critic")
 
 
 def _help(text: str) -> dict[str, str]:
@@ -77,6 +88,29 @@ class GenerateCommandConfig:
     out: str = field(metadata=_help("samples JSONL to append to (resumed)"))
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    strategy: Strategy = field(
+        default="plain", metadata=_help("plain sampling, or critic sampling (--critic)")
+    )
+    critic: str | None = field(default=None, metadata=_help("critic checkpoint (critic)"))
+    repair: str | None = field(default=None, metadata=_help("repair model checkpoint (critic)"))
+    budget: str | None = field(
+        default=None, metadata=_help("plain: sample to the token budget of this budget file")
+    )
+    critic_sampling: CriticSamplingConfig = field(default_factory=CriticSamplingConfig)
+    judge: JudgeConfig = field(default_factory=JudgeConfig)
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(f"--strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}")
+        if self.strategy == "critic":
+            if not self.critic:
+                raise ConfigError("--strategy critic needs --critic CKPT (`coderl train critic`)")
+            if self.budget:
+                raise ConfigError("--budget goes with --strategy plain (critic sets the budget)")
+        else:
+            for name in ("critic", "repair"):
+                if getattr(self, name):
+                    raise ConfigError(f"--{name} goes with --strategy critic")
 
 
 SAMPLING_TYPES = {
@@ -135,6 +169,15 @@ def command_flags() -> tuple[Flag, ...]:
         Flag("--problems", "problems", "problem spec, e.g. humaneval[0:20]", metavar="SPEC"),
         Flag("--out", "out", "samples JSONL to append to (resumed)", metavar="FILE"),
         *model_flags(),
+        Flag("--strategy", "strategy", "plain or critic sampling", choices=STRATEGIES),
+        Flag("--critic", "critic", "critic checkpoint (--strategy critic)", metavar="CKPT"),
+        Flag("--repair", "repair", "repair model checkpoint (--strategy critic)", metavar="CKPT"),
+        Flag(
+            "--budget",
+            "budget",
+            "budget file of a critic run: plain sampling spends the same tokens per problem",
+            metavar="FILE",
+        ),
     )
 
 
@@ -148,10 +191,60 @@ def run(args: argparse.Namespace) -> int:
     from coderl.files import check_output_file
 
     config = load_command_config(GenerateCommandConfig, args, command_flags())
-    out = check_output_file(config.out, "--out", model_inputs(config.problems, config.model))
+    inputs = {
+        **model_inputs(config.problems, config.model),
+        "--critic": config.critic,
+        "--repair": config.repair,
+        "--budget": config.budget,
+    }
+    out = check_output_file(config.out, "--out", inputs)
     problems = load_problem_list(config.problems)
-    generate_into(config, problems, out, progress=not args.no_progress)
+    if config.strategy == "critic" or config.budget:
+        generate_strategy(config, problems, out, progress=not args.no_progress)
+    else:
+        generate_into(config, problems, out, progress=not args.no_progress)
     return 0
+
+
+def generate_strategy(
+    config: GenerateCommandConfig, problems: list, out: Path, progress: bool
+) -> None:
+    """Critic sampling, or plain sampling at a critic run's budget (see
+    `coderl.generation.strategies`)."""
+    from coderl.generation.budget import read_budget
+    from coderl.generation.strategies import generate_critic, generate_plain
+    from coderl.models import load_policy
+
+    gen = config.generation
+    sampling = sampling_config(config, problems)
+    budget = read_budget(config.budget) if config.budget else None  # bad file: before loading
+    policy = load_policy(config.model, device=gen.device, dtype=gen.dtype)
+    if budget is not None:
+        spent = generate_plain(policy, problems, out, sampling, budget, gen.prompt_style)
+    else:
+        from coderl.models.critic import OutcomeCritic
+
+        critic = OutcomeCritic.from_pretrained(config.critic, dtype=gen.dtype, device=gen.device)
+        repair = None
+        if config.repair:
+            repair = load_policy(config.repair, device=gen.device, dtype=gen.dtype)
+        spent = generate_critic(
+            policy,
+            critic,
+            problems,
+            out,
+            sampling,
+            config.critic_sampling,
+            repair,
+            gen.prompt_style,
+            config.judge,
+            progress=progress,
+        )
+    total = spent.total
+    print(
+        f"{out}: {config.strategy} sampling, {total.programs} programs and {total.tokens} "
+        f"generated tokens for {len(problems)} problems (budget: {out.name}.budget.json)"
+    )
 
 
 def model_inputs(problems_spec: str | None, model: str | None) -> dict[str, str | None]:

@@ -83,6 +83,15 @@ JUDGE_FLAGS = (
         "APPS's lenient output comparison",
         action="store_true",
     ),
+    Flag("--judge-backend", "judge.backend", "where programs run", choices=("local", "ray")),
+    Flag("--ray-address", "judge.ray_address", "Ray cluster to judge on", metavar="ADDR"),
+    Flag(
+        "--ray-actors",
+        "judge.ray_actors",
+        "Ray judge actors",
+        positive_int,
+        default_text="1 per node",
+    ),
 )
 """The judge's options, shared by `judge` and `evaluate`."""
 
@@ -215,6 +224,7 @@ def judge_settings(config: JudgingSettings) -> dict[str, Any]:
     import dataclasses
 
     return {
+        "backend": config.judge.backend,
         "workers": config.judge.workers,
         "apps_compat": config.judge.apps_compat,
         "stop_at_first_failure": config.stop_at_first_failure,

@@ -21,6 +21,7 @@ SUBCOMMANDS = [
     ("critic", "critic", "Outcome critic: build its training data (sample, judge, label)."),
     ("models", "models", "Model utilities: list built-in names, export GGUF to a folder."),
     ("quickstart", "quickstart", "Run the whole pipeline on the built-in testbed, on CPU."),
+    ("report", "report", "Write a run folder's report page (one self-contained HTML file)."),
 ]
 
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from coderl.cli.options import add_progress_argument, add_set_argument
+from coderl.cli.report import add_no_report_argument
 from coderl.config import describe_config
 from coderl.recipes.quickstart_config import FAST_PRESET, QuickstartConfig
 
@@ -42,12 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fast", action="store_true", help=f"the {FAST_PRESET} preset: a few steps, for CI"
     )
     add_progress_argument(parser)
+    add_no_report_argument(parser)
     parser.epilog = "config keys (defaults are the tuned run):\n" + describe_config(
         QuickstartConfig
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from coderl.cli.report import write_run_report
     from coderl.files import check_output_dir
     from coderl.recipes.quickstart import run_quickstart, summary
     from coderl.recipes.quickstart_config import load_quickstart_config
@@ -58,4 +61,5 @@ def run(args: argparse.Namespace) -> int:
     times = run_quickstart(config, folder, progress=not args.no_progress)
     print()
     print(summary(folder, times))
+    write_run_report(folder, args)
     return 0

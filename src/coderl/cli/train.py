@@ -21,6 +21,7 @@ to OUTPUT_DIR/step_N/, metrics to OUTPUT_DIR/metrics.jsonl and OUTPUT_DIR/tensor
   coderl train sft --config configs/sft_tiny.yaml --set optim.lr=1e-4 --set max_steps=200
   coderl train sft --config configs/sft_tiny.yaml --resume
   coderl train grpo --config configs/grpo_testbed.yaml
+  coderl train ppo --config configs/ppo_testbed.yaml
 """
 
 
@@ -63,6 +64,12 @@ ALGORITHMS = (
         )
     ),
     Algorithm(
+        name="ppo",
+        help="PPO with a value head, a KL-controlled reference and GAE (PPOCoder's learner)",
+        config="coderl.training.ppo_config:PPOConfig",
+        train="coderl.training.ppo:train_ppo",
+    ),
+    Algorithm(
         name="critic",
         help="CodeRL's outcome critic on `coderl critic data` files, with a held-out report",
         config="coderl.training.critic_train:CriticConfig",
@@ -74,11 +81,18 @@ ALGORITHMS = (
         config="coderl.training.coderl_config:CodeRLConfig",
         train="coderl.training.actor_critic:train_coderl",
     ),
+    Algorithm(
+        name="repair",
+        help="CodeRL's repair model: SFT on (failed program, error) -> passing program pairs",
+        config="coderl.training.repair:RepairConfig",
+        train="coderl.training.repair:train_repair",
+    ),
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from coderl.cli.options import add_progress_argument, add_set_argument
+    from coderl.cli.report import add_no_report_argument
     from coderl.config import describe_config
 
     algorithms = parser.add_subparsers(dest="algorithm", metavar="ALGO", required=True)
@@ -99,6 +113,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             help="continue exactly from the newest checkpoint in output_dir",
         )
         add_progress_argument(sub)
+        add_no_report_argument(sub)
         sub.set_defaults(_algorithm=algorithm)
 
 
@@ -119,4 +134,8 @@ def run(args: argparse.Namespace) -> int:
         check_output_dir(output_dir, "output_dir", {"--config": args.config})
     result = algorithm.load("train")(config, resume=args.resume, progress=not args.no_progress)
     print(result.summary())
+    if output_dir is not None:
+        from coderl.cli.report import write_run_report
+
+        write_run_report(output_dir, args)
     return 0

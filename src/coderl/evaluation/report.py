@@ -4,6 +4,11 @@ Policy (docs/evaluation.md): a problem's n counts its samples minus those with a
 ``infra_error`` verdict (the judge's fault, not the program's); problems left with no judged
 sample are listed, not averaged; a metric is reported only where every averaged problem has
 enough samples for it.
+
+A budgeted pool (critic sampling, or plain sampling at its token budget; docs/critic_sampling.md)
+is scored whole at its ``k``: pass@k is whether any program of the pool passes, and n@k submits
+the pool's first n programs after the example-test filter, in sample_index order (the critic's
+rank): no subsets are drawn, since the pool is what the budget bought.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ class Report:
     problems_only_infra_error: tuple[str, ...]
     dropped: dict[str, str]  # metric name -> why it is not reported
     provenance: Provenance = field(default_factory=Provenance)
+    budget: dict[str, Any] | None = None  # a budgeted pool's strategy, k, programs, tokens
 
     def to_dict(self) -> dict[str, Any]:
         overall = self.rows[-1]
@@ -80,6 +86,7 @@ class Report:
             "dropped_metrics": dict(self.dropped),
             "problems_without_samples": list(self.problems_without_samples),
             "problems_only_infra_error": list(self.problems_only_infra_error),
+            **({"budget": dict(self.budget)} if self.budget is not None else {}),
         }
 
     def to_markdown(self) -> str:
@@ -109,6 +116,13 @@ class Report:
                 f"The {self.infra_error_samples} infra_error samples (a fault of the judge, not "
                 f"of the program) are left out of the scores: {self.rows[-1].samples} samples "
                 "are scored."
+            )
+        if self.budget is not None:
+            b = self.budget
+            lines.append(
+                f"Budget ({b['strategy']} sampling, k = {b['k']}): {b['programs']} programs, "
+                f"{b['tokens']} generated tokens; metrics at k = {b['k']} score each problem's "
+                "whole pool."
             )
         for name, reason in self.dropped.items():
             lines.append(f"Not reported: {name}: {reason}.")
@@ -143,14 +157,17 @@ def build_report(
     n_resamples: int = 1000,
     seed: int = 0,
     provenance: Provenance | None = None,
+    budget: dict[str, Any] | None = None,
 ) -> Report:
     """pass@k for each k (and n@k for each (n, k) pair, given example-test judgements);
-    ``provenance`` records where the judgements came from (default: coderl version, date)."""
+    ``provenance`` records where the judgements came from (default: coderl version, date).
+    ``budget`` (``strategy``, ``k``, ``programs``, ``tokens``) marks the samples as budgeted
+    pools: metrics at its k score each pool whole."""
     if n_at_k and example_judgements is None:
         raise ValueError("n@k needs example_judgements (each sample judged on the example tests)")
     matched = match_samples(problems, judgements, example_judgements)
     scored = [s for s in matched if s.n > 0]
-    chosen, dropped = _choose_metrics(scored, ks, n_at_k)
+    chosen, dropped = _choose_metrics(scored, ks, n_at_k, budget["k"] if budget else None)
     values = {name: [metric(s) for s in scored] for name, metric in chosen.items()}
     groups: dict[str, list[int]] = {}
     for position, s in enumerate(scored):
@@ -183,15 +200,28 @@ def build_report(
         problems_only_infra_error=tuple(s.problem.id for s in matched if s.hidden and s.n == 0),
         dropped=dropped,
         provenance=provenance or Provenance(),
+        budget=budget,
     )
 
 
 def _choose_metrics(
-    scored: Sequence[ProblemSamples], ks: Iterable[int], n_at_k: Sequence[tuple[int, int]]
+    scored: Sequence[ProblemSamples],
+    ks: Iterable[int],
+    n_at_k: Sequence[tuple[int, int]],
+    pool_k: int | None = None,
 ) -> tuple[dict[str, Metric], dict[str, str]]:
-    """The metrics every scored problem has enough samples for, and the others with why."""
+    """The metrics every scored problem has enough samples for, and the others with why;
+    metrics at ``pool_k`` score whole pools, whatever their size."""
     chosen: dict[str, Metric] = {}
     dropped: dict[str, str] = {}
+    if pool_k is not None:
+        if pool_k in set(ks):
+            chosen[f"pass@{pool_k}"] = _pool_pass
+        for n, k in sorted(set(n_at_k)):
+            if k == pool_k:
+                chosen[f"{n}@{k}"] = partial(_pool_n_at_k, n=n)
+        ks = [k for k in ks if k != pool_k]
+        n_at_k = [(n, k) for n, k in n_at_k if k != pool_k]
     kept, short = metrics.split_ks(ks, {s.problem.id: s.n for s in scored})
     for k in kept:
         chosen[f"pass@{k}"] = partial(_pass_at_k, k=k)
@@ -205,11 +235,30 @@ def _choose_metrics(
             chosen[f"{n}@{k}"] = partial(_n_at_k, n=n, k=k)
         else:
             dropped[f"{n}@{k}"] = f"counting samples judged on both test sets, {short[k]}"
-    return chosen, dropped
+    return dict(sorted(chosen.items(), key=lambda item: _metric_order(item[0]))), dropped
+
+
+def _metric_order(name: str) -> tuple[int, int, int]:
+    """pass@k by k, then n@k by (k, n)."""
+    if name.startswith("pass@"):
+        return (0, int(name[5:]), 0)
+    n, _, k = name.partition("@")
+    return (1, int(k), int(n))
 
 
 def _pass_at_k(samples: ProblemSamples, k: int) -> float:
     return metrics.pass_at_k(samples.n, samples.c, k)
+
+
+def _pool_pass(samples: ProblemSamples) -> float:
+    return float(samples.c > 0)
+
+
+def _pool_n_at_k(samples: ProblemSamples, n: int) -> float:
+    results = samples.filter_results()
+    if not results:
+        return 0.0
+    return metrics.n_at_k(n, len(results), [e for e, _ in results], [h for _, h in results])
 
 
 def _n_at_k(samples: ProblemSamples, n: int, k: int) -> float:

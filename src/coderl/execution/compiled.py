@@ -163,51 +163,6 @@ def judge_compiled_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgeme
     )
 
 
-def detokenize_xlcost(text: str) -> str:
-    """Source code from XLCoST's whitespace-tokenized form.
-
-    ``NEW_LINE`` becomes a line break and ``INDENT``/``DEDENT`` go (braces carry the structure
-    of C and Java); a preprocessor directive that the data left mid-line starts a new line;
-    inside string and char literals the separating spaces go and ``▁`` is a space. Outside
-    literals the spaces between tokens stay, which C, C++ and Java ignore.
-    """
-    text = re.sub(r" *(?<!\S)NEW_LINE(?!\S) *", "\n", text)
-    text = re.sub(
-        r"(?<=\S) +(?=#\s*(?:include|define|undef|ifn?def|if|endif|pragma)\b)", "\n", text
-    )
-    text = re.sub(r"(?<!\S)(?:INDENT|DEDENT)(?!\S) ?", "", text)
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if text[i] in "\"'" and (i == 0 or text[i - 1].isspace()):
-            literal, i = _read_literal(text, i)
-            out.append(literal)
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-def _read_literal(text: str, start: int) -> tuple[str, int]:
-    """The tokenized literal opening at ``start``, untokenized, and the index after it."""
-    quote, chars, i = text[start], [text[start]], start + 1
-    while i < len(text):
-        ch = text[i]
-        i += 1
-        if ch == " ":
-            continue
-        if ch == "\\":  # the escaped character is the next one that is not a separator
-            while i < len(text) and text[i] == " ":
-                i += 1
-            chars.append(ch + text[i : i + 1])
-            i += 1
-            continue
-        chars.append(" " if ch == "▁" else ch)
-        if ch == quote:
-            break
-    return "".join(chars), i
-
-
 @contextmanager
 def _build_dir(zygote: Zygote) -> Iterator[str]:
     """A fresh folder for one program in the zygote's scratch dir (``src`` the compiler's,

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from coderl.execution.compiled import COMPILED_LANGUAGES
 from coderl.execution.limits import JudgeConfig
 from coderl.execution.pool import Pool
 from coderl.execution.types import ErrorInfo, Judgement, Submission, Verdict
 from coderl.execution.worker import Job, WorkerFault
+
+if TYPE_CHECKING:
+    from coderl.execution.ray_backend import RayPool
 
 LANGUAGES = ("python", *COMPILED_LANGUAGES)
 
@@ -55,7 +59,13 @@ class Judge:
 
     def __init__(self, config: JudgeConfig | None = None) -> None:
         self.config = config or JudgeConfig()
-        self._pool = Pool(self.config)
+        self._pool: Pool | RayPool
+        if self.config.backend == "ray":
+            from coderl.execution.ray_backend import RayPool
+
+            self._pool = RayPool(self.config)
+        else:
+            self._pool = Pool(self.config)
 
     def __enter__(self) -> Judge:
         self._pool.start()

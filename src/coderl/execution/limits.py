@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,29 @@ class JudgeConfig:
     retries: int = field(
         default=1, metadata={"help": "re-runs of a submission after an infra_error"}
     )
+    backend: Literal["local", "ray"] = field(
+        default="local",
+        metadata={"help": "local: a warm pool here; ray: one such pool per node of a Ray cluster"},
+    )
+    ray_address: str | None = field(
+        default=None,
+        metadata={
+            "help": "backend ray: the cluster to join (None: the running one, or a new local one)"
+        },
+    )
+    ray_actors: int | None = field(
+        default=None,
+        metadata={
+            "help": "backend ray: judge actors, each with `workers` workers (None: one per node)"
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
         if self.retries < 0:
             raise ValueError(f"retries must be >= 0, got {self.retries}")
+        if self.ray_actors is not None and self.ray_actors < 1:
+            raise ValueError(f"ray_actors must be >= 1 or None, got {self.ray_actors}")
+        if self.backend != "ray" and (self.ray_address or self.ray_actors):
+            raise ValueError("ray_address and ray_actors need backend: ray")

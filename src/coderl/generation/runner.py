@@ -24,6 +24,7 @@ from coderl.problems.types import Problem
 # Codex's stop strings for completion-style prompts: a new top-level statement ends the body.
 DEFAULT_STOPS: dict[str, tuple[str, ...]] = {
     "humaneval": ("\ndef ", "\nclass ", "\nif ", "\nprint(", "\n#"),
+    "translation": ("```",),  # the prompt opened a code block: its end ends the program
 }
 
 

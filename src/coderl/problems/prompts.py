@@ -56,10 +56,49 @@ def humaneval_prompt(problem: Problem) -> str:
     return problem.code_prefix
 
 
+# coderl's language names -> (the name a prompt says, the code block's tag)
+LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
+    "java": ("Java", "java"),
+    "cpp": ("C++", "cpp"),
+    "c": ("C", "c"),
+    "python": ("Python", "python"),
+    "c_sharp": ("C#", "csharp"),
+    "javascript": ("JavaScript", "javascript"),
+    "php": ("PHP", "php"),
+}
+
+
+def translation_request(problem: Problem) -> str:
+    """The request ("Translate this Java program to C++.") and the source program in a code
+    block (a translation problem's statement is its source program, its language the
+    target's)."""
+    source_lang = problem.metadata.get("source_language")
+    if source_lang not in LANGUAGE_NAMES or problem.language not in LANGUAGE_NAMES:
+        raise ValueError(
+            f"problem {problem.id!r} is not a translation problem (needs metadata "
+            "source_language and a target language among "
+            f"{', '.join(LANGUAGE_NAMES)}); choose another prompt style"
+        )
+    source_name, source_tag = LANGUAGE_NAMES[source_lang]
+    target_name, _ = LANGUAGE_NAMES[problem.language]
+    return (
+        f"Translate this {source_name} program to {target_name}.\n\n"
+        f"{source_name}:\n```{source_tag}\n{problem.statement.strip()}\n```\n"
+    )
+
+
+def translation_prompt(problem: Problem) -> str:
+    """The request, then an opened code block of the target language for a base model to
+    continue (generation stops at the closing fence)."""
+    target_name, target_tag = LANGUAGE_NAMES.get(problem.language, ("", ""))
+    return f"{translation_request(problem)}\n{target_name}:\n```{target_tag}\n"
+
+
 PROMPT_STYLES: dict[str, PromptBuilder] = {
     "apps": apps_prompt,
     "mbpp": mbpp_prompt,
     "humaneval": humaneval_prompt,
+    "translation": translation_prompt,
 }
 
 DEFAULT_STYLE_BY_SOURCE: dict[str, str] = {
@@ -70,6 +109,7 @@ DEFAULT_STYLE_BY_SOURCE: dict[str, str] = {
     "mbpp-sanitized": "mbpp",
     "humaneval": "humaneval",
     "humaneval+": "humaneval",
+    "xlcost": "translation",
 }
 
 
@@ -109,7 +149,12 @@ def build_chat_messages(problem: Problem, base_style: str | None = None) -> list
     """One user message: the base prompt, then the instruction to answer with a code block.
 
     A single user turn (no system message) because some chat templates reject system roles.
+    A translation asks for one code block of the target language.
     """
+    if (default_style(problem) if base_style is None else base_style) == "translation":
+        name, tag = LANGUAGE_NAMES[problem.language]
+        instruction = f"Answer with exactly one {name} code block (```{tag} ... ```)."
+        return [{"role": "user", "content": f"{translation_request(problem)}\n{instruction}"}]
     content = f"{build_prompt(problem, base_style)}\n\n{CHAT_INSTRUCTION}"
     return [{"role": "user", "content": content}]
 

@@ -12,7 +12,9 @@ Seven stages over one run folder (see docs/quickstart.md for its layout):
              outcome critic and writes ``critic-report.json``
 5. sample    per policy (sft, then the RL one) and test problem: one greedy program and n
              temperature samples
-6. judge     the real judge on the hidden tests
+6. judge     the real judge on the hidden tests; with ``critic_sampling.enabled`` (CodeRL
+             only) a ``critic_sampling`` stage then compares critic and plain sampling of the
+             test problems at equal token budget (``report-critic-sampled.json``, ...)
 7. report    per policy and decoding: pass@1 (greedy) and pass@k (samples) per difficulty;
              the policies side by side (comparison.json/.md); the loss and reward curves
 
@@ -271,8 +273,9 @@ def critic_train_config(ctx: Context):
 
 
 def rl_config(ctx: Context):
-    """The `GRPOConfig` of the quickstart's RL section."""
+    """The `GRPOConfig` (`PPOConfig` for ppo) of the quickstart's RL section."""
     from coderl.training.configs import CheckpointConfig, LoggingConfig, OptimConfig
+    from coderl.training.ppo_config import PPOConfig
     from coderl.training.rl_configs import (
         EvalConfig,
         GRPOConfig,
@@ -283,10 +286,11 @@ def rl_config(ctx: Context):
     )
 
     cfg = ctx.config.rl
-    return GRPOConfig(
+    ppo = cfg.algorithm == "ppo"
+    return (PPOConfig if ppo else GRPOConfig)(
         model=str(final_checkpoint(ctx, "sft").resolve()),
         problems=f"jsonl:{(ctx.folder / RL_PROBLEMS).resolve()}",
-        algorithm=cfg.algorithm,
+        **({} if ppo else {"algorithm": cfg.algorithm}),
         prompt_style=ctx.config.prompt_style,
         output_dir=str((ctx.folder / RL_DIR).resolve()),
         max_steps=cfg.steps,
@@ -318,6 +322,7 @@ def reinforce(ctx: Context) -> None:
     """RL from the SFT checkpoint; an interrupted run continues from its last checkpoint."""
     from coderl.training.checkpoint import latest_checkpoint
     from coderl.training.grpo import train_grpo
+    from coderl.training.ppo import train_ppo
 
     if not ctx.config.rl.enabled:
         return
@@ -327,7 +332,8 @@ def reinforce(ctx: Context) -> None:
 
         train_coderl(coderl_config(ctx), resume=resume, progress=ctx.progress)
         return
-    train_grpo(rl_config(ctx), resume=resume, progress=ctx.progress)
+    train = train_ppo if ctx.config.rl.algorithm == "ppo" else train_grpo
+    train(rl_config(ctx), resume=resume, progress=ctx.progress)
 
 
 def coderl_config(ctx: Context, critic: str | None = None):
@@ -540,6 +546,17 @@ def _pyplot():
     return plt
 
 
+# 8. critic sampling (optional) ------------------------------------------------------------
+
+
+def critic_sampling(ctx: Context) -> None:
+    """Critic sampling against plain sampling at equal budget (`critic_sampling_stage`)."""
+    from coderl.recipes.critic_sampling_stage import run_critic_sampling
+
+    if ctx.config.critic_sampling.enabled:
+        run_critic_sampling(ctx)
+
+
 STAGES: tuple[Stage[QuickstartConfig], ...] = (
     Stage(
         "testbed",
@@ -556,6 +573,25 @@ STAGES: tuple[Stage[QuickstartConfig], ...] = (
     Stage("rl", reinforce, lambda config: (RL_DIR,) if config.rl.enabled else ()),
     Stage("sample", sample, _per_run("samples", ".jsonl")),
     Stage("judge", judge, _per_run("judgements", ".jsonl")),
+    Stage(
+        "critic_sampling",
+        critic_sampling,
+        lambda config: (
+            tuple(
+                output_name(stem, strategy, "sampled", suffix)
+                for strategy in ("plain", "critic")
+                for stem, suffix in (
+                    ("samples", ".jsonl"),
+                    ("samples", ".jsonl.budget.json"),
+                    ("report", ".json"),
+                    ("report", ".md"),
+                )
+            )
+            + ("repair",) * config.critic_sampling.repair
+            if config.critic_sampling.enabled
+            else ()
+        ),
+    ),
     Stage(
         "report",
         report,

@@ -103,7 +103,7 @@ class RLStageConfig:
     algorithm: str = field(
         default="grpo",
         metadata=_help(
-            "the learner: grpo, drgrpo, rloo, reinforce, coderl (online) or coderl-offline"
+            "the learner: grpo, drgrpo, rloo, reinforce, ppo, coderl (online) or coderl-offline"
         ),
     )
     steps: int = field(default=60, metadata=_help("RL steps (rollout + update)"))
@@ -121,7 +121,7 @@ class RLStageConfig:
     def __post_init__(self) -> None:
         from coderl.training.rl_configs import ALGORITHMS
 
-        valid = (*ALGORITHMS, *CODERL_ALGORITHMS)
+        valid = (*ALGORITHMS, "ppo", *CODERL_ALGORITHMS)
         if self.algorithm not in valid:
             raise ConfigError(f"rl.algorithm = {self.algorithm!r}: valid: {', '.join(valid)}")
         for name in (
@@ -166,6 +166,26 @@ class CriticStageConfig:
         for name in ("problems", "eval_problems", "n", "steps", "batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"critic.{name} = {getattr(self, name)}: use 1 or more")
+
+
+@dataclass(frozen=True)
+class CriticSamplingStageConfig:
+    """CodeRL's critic sampling on the test problems against plain sampling at the same budget
+    of generated tokens (needs the critic: rl.algorithm coderl or coderl-offline)."""
+
+    enabled: bool = field(default=False, metadata=_help("run the critic_sampling stage"))
+    refine: bool = field(default=True, metadata=_help("refine example-passing programs"))
+    repair: bool = field(
+        default=False, metadata=_help("train a repair model on the critic data and repair")
+    )
+    repair_steps: int = field(default=150, metadata=_help("repair model optimizer steps"))
+    repair_top_m: int = field(default=2, metadata=_help("failing programs repaired per problem"))
+    repair_rounds: int = field(default=1, metadata=_help("rounds of repair"))
+
+    def __post_init__(self) -> None:
+        for name in ("repair_steps", "repair_top_m", "repair_rounds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"critic_sampling.{name} = {getattr(self, name)}: use 1 or more")
 
 
 @dataclass(frozen=True)
@@ -233,6 +253,7 @@ class QuickstartConfig:
     sample: SampleConfig = field(default_factory=SampleConfig)
     judge: JudgeStageConfig = field(default_factory=JudgeStageConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    critic_sampling: CriticSamplingStageConfig = field(default_factory=CriticSamplingStageConfig)
 
     def __post_init__(self) -> None:
         from coderl.problems.prompts import check_style
@@ -273,4 +294,16 @@ def load_quickstart_config(
         path = Path(name)
         if not path.exists() and preset_path(name).is_file():
             path = preset_path(name)
-    return load_config(QuickstartConfig, path, overrides)
+    config = load_config(QuickstartConfig, path, overrides)
+    check_critic_sampling(config)
+    return config
+
+
+def check_critic_sampling(config: QuickstartConfig) -> None:
+    """Critic sampling needs the critic stage's critic. (Not in `__post_init__`: the CodeRL
+    stage derives configs with other algorithms from the run's.)"""
+    if config.critic_sampling.enabled and not config.uses_critic:
+        raise ConfigError(
+            "critic_sampling.enabled needs a trained critic: set rl.algorithm=coderl "
+            "(or coderl-offline), with rl.enabled=true"
+        )

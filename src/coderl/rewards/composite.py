@@ -18,6 +18,12 @@ class CompositeReward:
 
     parts: tuple[tuple[float, Reward], ...]
 
+    @property
+    def needs_tests(self) -> bool:
+        """Whether a part reads the unit tests' verdicts (rewards say so by a ``needs_tests``
+        attribute; one without it is assumed to)."""
+        return any(getattr(reward, "needs_tests", True) for _, reward in self.parts)
+
     def __call__(self, problem: Problem, program: str, judgement: Judgement) -> float | None:
         total = 0.0
         for weight, reward in self.parts:
@@ -28,9 +34,20 @@ class CompositeReward:
         return total
 
 
+# PPOCoder's task score: compile (+1/-1) + syntax match + data-flow match, in [-1, 3]
+PPOCODER_PARTS: tuple[dict[str, Any], ...] = (
+    {"name": "compiler", "weight": 1.0},
+    {"name": "syntax_match", "weight": 1.0},
+    {"name": "dataflow_match", "weight": 1.0},
+)
+
+
 @register_reward("composite")
-def composite(parts: Sequence[dict[str, Any]]) -> CompositeReward:
-    """From config: ``parts: [{name: unit_test, weight: 1.0}, {name: ..., options...}]``."""
+def composite(parts: Sequence[dict[str, Any]] | None = None) -> CompositeReward:
+    """From config: ``parts: [{name: unit_test, weight: 1.0}, {name: ..., options...}]``;
+    without ``parts``, PPOCoder's compile + syntax match + data-flow match."""
+    if parts is None:
+        parts = PPOCODER_PARTS
     built = []
     for part in parts:
         options = dict(part)

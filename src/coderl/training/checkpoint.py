@@ -67,9 +67,15 @@ def save_checkpoint(
 
     ``state`` is the learner's frozen state dataclass (it has a ``step``); ``modules`` and
     ``optimizers`` are the learner's other named parts, restored by `load_train_state`.
+    Under a launcher, rank 0 alone writes and every rank returns once it is written.
     """
+    from coderl.training import distributed
+
     output_dir = Path(output_dir)
     final = output_dir / f"step_{state.step}"
+    if not distributed.ranks().main:
+        distributed.barrier()
+        return final
     tmp = output_dir / f".step_{state.step}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
@@ -89,6 +95,7 @@ def save_checkpoint(
     if keep_last is not None:
         for old in list_checkpoints(output_dir)[:-keep_last]:
             shutil.rmtree(old)
+    distributed.barrier()
     return final
 
 
@@ -133,7 +140,8 @@ def starting_checkpoint(config: Any, resume: bool, invariants: tuple[str, ...]) 
     saved_path = latest / STATE_DIR / "config.yaml"
     saved = config_to_dict(load_config(type(config), saved_path))
     now = config_to_dict(config)
-    changed = [key for key in invariants if saved[key] != now[key]]
+    # an invariant a config type lacks (PPO has no ``algorithm``) is not compared
+    changed = [key for key in invariants if saved.get(key) != now.get(key)]
     if changed:
         raise ConfigError(
             f"--resume: {', '.join(changed)} differ from {saved_path}; a resumed run must keep "

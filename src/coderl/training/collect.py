@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 from coderl.execution.judge import Judge
 from coderl.execution.types import Judgement, Submission, TestSelection
@@ -26,6 +27,7 @@ from coderl.generation.sampler import Sample, Sampler
 from coderl.models.policy import Policy
 from coderl.problems.types import Problem
 from coderl.rewards.base import Reward
+from coderl.rewards.compiler import compile_judgements
 from coderl.training.rollout import Rollout, RolloutSample, build_rollout
 from coderl.training.timers import Timers
 
@@ -68,11 +70,12 @@ class RolloutCollector:
         tests: TestSelection = "hidden",
         stop_at_first_failure: bool = False,
         greedy_baseline: bool = False,
+        sampler: Any = None,
     ) -> None:
         self.policy = policy
         self.judge = judge
         self.reward = reward
-        self.sampler = Sampler(policy, sampling)
+        self.sampler = sampler or Sampler(policy, sampling)  # or vLLM's: same records
         self.greedy = (
             Sampler(policy, replace(sampling, n=1, greedy=True)) if greedy_baseline else None
         )
@@ -111,6 +114,7 @@ class RolloutCollector:
             for problem, group in zip(problems, samples)
             for sample in group
         ]
+        tested = [item for item in items if item[0].tests]
         submissions = [
             Submission(
                 problem=problem,
@@ -119,10 +123,13 @@ class RolloutCollector:
                 tests=self.tests,
                 stop_at_first_failure=self.stop_at_first_failure,
             )
-            for problem, sample, program in items
+            for problem, sample, program in tested
         ]
-        judgements = self.judge.run(submissions)
-        return [_Judged(*item, judgement) for item, judgement in zip(items, judgements)]
+        judged = iter(self.judge.run(submissions) if submissions else [])
+        # a problem without tests (a translation) is judged by whether its program compiles
+        untested = [(p, s.sample_index, code) for p, s, code in items if not p.tests]
+        compiled = iter(compile_judgements(untested) if untested else [])
+        return [_Judged(*item, next(judged) if item[0].tests else next(compiled)) for item in items]
 
     def _assemble(
         self,

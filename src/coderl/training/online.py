@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import torch
 
 from coderl.config import save_config
-from coderl.errors import DataError
+from coderl.errors import ConfigError, DataError
 from coderl.execution.judge import Judge
 from coderl.execution.limits import JudgeConfig, Limits
 from coderl.generation.config import SamplingConfig
@@ -29,10 +29,10 @@ from coderl.models.policy import Policy
 from coderl.problems import Problem, load_problems
 from coderl.progress import progress_bar as tqdm
 from coderl.rewards import build_reward
+from coderl.training import distributed
 from coderl.training.checkpoint import load_train_state, save_checkpoint, starting_checkpoint
 from coderl.training.collect import CollectStats, RolloutCollector
 from coderl.training.data import micro_batch_indices
-from coderl.training.metrics_log import MetricsLogger
 from coderl.training.rollout import Rollout
 from coderl.training.timers import Timers
 
@@ -100,12 +100,16 @@ def run_online(
 ) -> RLResult:
     """Train ``make_learner(policy, config)`` online from the judge's rewards."""
     output_dir = Path(config.output_dir)
+    ranks = distributed.ranks(config.device)  # under a launcher: see coderl.training.distributed
     start = starting_checkpoint(config, resume, RESUME_INVARIANTS)
     random.seed(config.seed)
     torch.manual_seed(config.seed)
-    device = resolve_device(config.device)
+    device = distributed.local_device(resolve_device(config.device))
     policy = _load_policy(config, start, device)
-    problems = _with_tests(load_problems(config.problems).problems, config.problems)
+    reward = build_reward(config.reward.name, **config.reward.options)
+    problems = list(load_problems(config.problems).problems)
+    if getattr(reward, "needs_tests", True):  # PPOCoder's rewards need no tests
+        problems = _with_tests(problems, config.problems)
     eval_problems = (
         _with_tests(load_problems(config.eval.problems).problems, config.eval.problems)
         if config.eval.problems
@@ -122,16 +126,22 @@ def run_online(
             optimizers=learner.extra_optimizers(),
         )
         learner.load_state(state.learner)
-    save_config(config, output_dir / "config.yaml")
+    if ranks.main:
+        save_config(config, output_dir / "config.yaml")
 
-    reward = build_reward(config.reward.name, **config.reward.options)
     timers = Timers()
     eval_history: list[tuple[int, float]] = []
     checkpoint = start
+    engine = _vllm_engine(config, policy, start)
     with (
         Judge(judge_config(config)) as judge,
-        MetricsLogger(output_dir, config.logging, resume_step=state.step) as logger,
-        tqdm(total=config.max_steps, initial=state.step, disable=not progress, desc="rl") as bar,
+        distributed.main_logger(ranks, output_dir, config.logging, state.step) as logger,
+        tqdm(
+            total=config.max_steps,
+            initial=state.step,
+            disable=not (progress and ranks.main),
+            desc="rl",
+        ) as bar,
     ):
         collector = RolloutCollector(
             policy,
@@ -142,8 +152,9 @@ def run_online(
             tests=config.judge.tests,
             stop_at_first_failure=config.judge.stop_at_first_failure,
             greedy_baseline=config.advantage_estimator == "greedy_baseline",
+            sampler=engine,
         )
-        if eval_problems and config.eval.at_start and state.step == 0:
+        if eval_problems and config.eval.at_start and state.step == 0 and ranks.main:
             pass_rate = evaluate_greedy(policy, judge, eval_problems, config)
             eval_history.append((0, pass_rate))
             logger.log(0, {"eval/pass@1": pass_rate})
@@ -154,12 +165,25 @@ def run_online(
                 len(problems), config.rollout.prompts_per_step, config.seed, step - 1
             )
             batch = [problems[i] for i in indices]
-            # 2. Sample (fresh streams each step), judge and reward.
+            # 2. Sample (fresh streams each step), judge and reward (each rank its share).
+            offset, batch = ranks.share(batch)
             rollout, stats = collector.collect(
                 batch, seed=config.seed * 1_000_003 + step, timers=timers
             )
+            if ranks.world > 1:  # every rank gets the whole rollout: whole groups
+                with timers("gather"):
+                    rollout = distributed.gather_rollout(
+                        rollout,
+                        offset,
+                        policy.tokenizer.pad_token_id,
+                        left_pad_prompts=not policy.is_encoder_decoder,
+                    )
+                    stats = distributed.gather_stats(stats)
             # 3. The algorithm's update.
             metrics = learner.update(rollout, step, timers) if rollout is not None else {}
+            if engine is not None and rollout is not None:
+                with timers("sync"):
+                    engine.sync_weights()
             mean_reward = float(rollout.rewards.mean()) if rollout is not None else float("nan")
             state = RLState(
                 step=step,
@@ -171,7 +195,7 @@ def run_online(
             record = _rollout_metrics(stats, rollout, seconds) | metrics | seconds
             last = step == config.max_steps
             # 5. Evaluate on held-out problems.
-            if eval_problems and (step % config.eval.every_steps == 0 or last):
+            if eval_problems and (step % config.eval.every_steps == 0 or last) and ranks.main:
                 with timers("eval"):
                     pass_rate = evaluate_greedy(policy, judge, eval_problems, config)
                 eval_history.append((step, pass_rate))
@@ -194,7 +218,7 @@ def run_online(
                     optimizers=learner.extra_optimizers(),
                 )
     assert checkpoint is not None
-    if config.lora.enabled:  # a plain folder too, that transformers loads without peft
+    if config.lora.enabled and ranks.main:  # a plain folder too, loadable without peft
         from coderl.models.lora import merge_lora
 
         merge_lora(policy, output_dir / MERGED_DIR)
@@ -214,6 +238,20 @@ def _load_policy(config: Any, start: Path | None, device: torch.device) -> Polic
     if start:
         return load_lora(base, start)
     return apply_lora(base, lora.r, lora.alpha, lora.dropout, lora.target_modules)
+
+
+def _vllm_engine(config: Any, policy: Policy, start: Path | None) -> Any:
+    """vLLM's sampler for the rollouts (``rollout.engine: vllm``), from the run's weights;
+    None for the built-in one. Evaluation and greedy baselines stay on the built-in one."""
+    if config.rollout.engine != "vllm":
+        return None
+    if config.lora.enabled:
+        raise ConfigError("rollout.engine: vllm syncs full weights; set lora.enabled: false")
+    from coderl.generation.vllm_backend import VllmSampler
+
+    options = {"gpu_memory_utilization": config.rollout.vllm_memory}
+    source = str(start or config.model)
+    return VllmSampler(policy, _rollout_sampling(config), source, engine_options=options)
 
 
 def evaluate_greedy(policy: Policy, judge: Judge, problems: list[Problem], config: Any) -> float:
@@ -278,7 +316,13 @@ def _rollout_sampling(config: Any) -> SamplingConfig:
 def judge_config(config: Any) -> JudgeConfig:
     j = config.judge
     workers = {} if j.workers is None else {"workers": j.workers}
-    return JudgeConfig(limits=Limits(cpu_time_s=j.cpu_time_s, memory_mb=j.memory_mb), **workers)
+    return JudgeConfig(
+        limits=Limits(cpu_time_s=j.cpu_time_s, memory_mb=j.memory_mb),
+        backend=j.backend,
+        ray_address=j.ray_address,
+        ray_actors=j.ray_actors,
+        **workers,
+    )
 
 
 def _with_tests(problems: tuple[Problem, ...] | list[Problem], spec: str) -> list[Problem]:

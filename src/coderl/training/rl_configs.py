@@ -30,8 +30,17 @@ class RolloutConfig:
     max_new_tokens: int = field(default=256, metadata=_help("tokens per program at most"))
     stop: tuple[str, ...] = field(default=(), metadata=_help("stop strings"))
     batch_size: int = field(default=64, metadata=_help("sequences per sampler forward pass"))
+    engine: Literal["builtin", "vllm"] = field(
+        default="builtin",
+        metadata=_help("sampler: builtin, or vllm (colocated, weights synced after each update)"),
+    )
+    vllm_memory: float = field(
+        default=0.5, metadata=_help("engine vllm: share of GPU memory (CPU: RAM) it may take")
+    )
 
     def __post_init__(self) -> None:
+        if not 0 < self.vllm_memory <= 1:
+            raise ConfigError(f"rollout.vllm_memory = {self.vllm_memory}: use a value in (0, 1]")
         for name in ("prompts_per_step", "max_new_tokens", "batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"rollout.{name} = {getattr(self, name)}: use 1 or more")
@@ -65,8 +74,21 @@ class RLJudgeConfig:
             "rewards; set false for pass_fraction)"
         ),
     )
+    backend: Literal["local", "ray"] = field(
+        default="local", metadata=_help("local: a warm pool here; ray: one per Ray node")
+    )
+    ray_address: str | None = field(
+        default=None, metadata=_help("backend ray: the cluster (null: running or new local)")
+    )
+    ray_actors: int | None = field(
+        default=None, metadata=_help("backend ray: judge actors (null: one per node)")
+    )
 
     def __post_init__(self) -> None:
+        if self.backend != "ray" and (self.ray_address or self.ray_actors):
+            raise ConfigError("judge.ray_address and judge.ray_actors need judge.backend: ray")
+        if self.ray_actors is not None and self.ray_actors < 1:
+            raise ConfigError(f"judge.ray_actors = {self.ray_actors}: use 1 or more, or null")
         if self.cpu_time_s <= 0:
             raise ConfigError(f"judge.cpu_time_s = {self.cpu_time_s}: use a value > 0")
         if self.memory_mb < 1:

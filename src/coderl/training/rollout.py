@@ -167,7 +167,19 @@ def completion_logprobs(
     For the weights that sampled the rollout this equals ``rollout.behaviour_logprobs`` up to
     floating-point differences between batch shapes.
     """
-    logits = _completion_logits(model, rollout, is_encoder_decoder)
+    logits, _ = completion_forward(model, rollout, is_encoder_decoder)
+    return token_logprobs(logits, rollout, processing, with_entropy)
+
+
+def token_logprobs(
+    logits: torch.Tensor,
+    rollout: Rollout,
+    processing: Processing = Processing(),
+    with_entropy: bool = False,
+    entropy_grad: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """`completion_logprobs` from the logits [N, T, V] of `completion_forward`; the entropy
+    carries gradients with ``entropy_grad`` (an entropy bonus in the loss)."""
     mask = rollout.completion_mask
     targets = rollout.completion_ids.unsqueeze(-1)
     if processing.top_k == 0 and processing.top_p == 1.0:
@@ -187,8 +199,9 @@ def completion_logprobs(
     chosen = torch.where(mask > 0, chosen, torch.zeros_like(chosen))
     entropy = None
     if with_entropy:
-        with torch.no_grad():
-            entropy = _entropy(scores.detach(), normaliser) * mask
+        with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
+            source = scores if entropy_grad else scores.detach()
+            entropy = _entropy(source, normaliser) * mask
     return chosen, entropy
 
 
@@ -203,22 +216,27 @@ def _entropy(scores: torch.Tensor, normaliser: torch.Tensor | None) -> torch.Ten
     return normaliser - torch.einsum("...v,...v->...", torch.softmax(scores, dim=-1), scores)
 
 
-def _completion_logits(
-    model: torch.nn.Module, rollout: Rollout, is_encoder_decoder: bool
-) -> torch.Tensor:
-    """Next-token logits [N, T, V] at each completion position."""
+def completion_forward(
+    model: torch.nn.Module, rollout: Rollout, is_encoder_decoder: bool, hidden: bool = False
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Next-token logits [N, T, V] at each completion position and, with ``hidden``, the last
+    layer's hidden states [N, T, H] there (the state each token was sampled from: what a
+    value head reads)."""
     completion = rollout.completion_ids
+    extra = {"output_hidden_states": True} if hidden else {}
     if is_encoder_decoder:
         start = model.config.decoder_start_token_id
         start = model.config.pad_token_id if start is None else start
         decoder_input = torch.cat(
             [torch.full_like(completion[:, :1], start), completion[:, :-1]], dim=1
         )
-        return model(
+        out = model(
             input_ids=rollout.prompt_ids,
             attention_mask=rollout.prompt_mask.long(),
             decoder_input_ids=decoder_input,
-        ).logits
+            **extra,
+        )
+        return out.logits, out.decoder_hidden_states[-1] if hidden else None
     input_ids = torch.cat([rollout.prompt_ids, completion], dim=1)
     mask = torch.cat([rollout.prompt_mask, rollout.completion_mask], dim=1).long()
     length = completion.shape[1]
@@ -227,5 +245,6 @@ def _completion_logits(
         kwargs["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0)
     if accepts(model, "logits_to_keep"):  # no LM head over the prompt
         kwargs["logits_to_keep"] = length + 1
-    logits = model(input_ids=input_ids, attention_mask=mask, **kwargs).logits
-    return logits[:, -(length + 1) : -1]
+    out = model(input_ids=input_ids, attention_mask=mask, **kwargs, **extra)
+    states = out.hidden_states[-1][:, -(length + 1) : -1] if hidden else None
+    return out.logits[:, -(length + 1) : -1], states

@@ -25,6 +25,7 @@ from coderl.models import load_policy
 from coderl.models.loading import resolve_device
 from coderl.problems import load_problems
 from coderl.progress import progress_bar as tqdm
+from coderl.training import distributed
 from coderl.training.checkpoint import (
     TrainState,
     load_train_state,
@@ -34,6 +35,7 @@ from coderl.training.checkpoint import (
 from coderl.training.configs import SFTConfig
 from coderl.training.data import (
     SFTBatch,
+    SFTData,
     TokenizedExample,
     build_examples,
     collate,
@@ -41,7 +43,6 @@ from coderl.training.data import (
     tokenize_examples,
 )
 from coderl.training.losses import token_nll
-from coderl.training.metrics_log import MetricsLogger
 from coderl.training.optim import build_optimizer, lr_multiplier, set_lr
 from coderl.training.timers import Timers
 
@@ -72,13 +73,21 @@ class SFTResult:
         )
 
 
-def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) -> SFTResult:
-    """Fine-tune ``config.model`` on the reference solutions of ``config.problems``."""
+def train_sft(
+    config: SFTConfig,
+    resume: bool = False,
+    progress: bool = True,
+    examples: SFTData | None = None,
+) -> SFTResult:
+    """Fine-tune ``config.model`` on the reference solutions of ``config.problems``, or on
+    ``examples`` when given (other (prompt, target) pairs: the repair model's)."""
     output_dir = Path(config.output_dir)
     start = starting_checkpoint(config, resume, _RESUME_INVARIANTS)
     random.seed(config.seed)
     torch.manual_seed(config.seed)
-    device = resolve_device(config.device)
+    ranks = distributed.ranks(config.device)  # under a launcher: see coderl.training.distributed
+    accelerator = distributed.accelerator(config.device)
+    device = accelerator.device if accelerator else resolve_device(config.device)
     autocast = _autocast(config.dtype, device)
 
     policy = load_policy(
@@ -89,12 +98,18 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
     )
     model, tokenizer = policy.model, policy.tokenizer
     causal = not policy.is_encoder_decoder
-    data, without_solutions, too_long = _prepare_data(config, tokenizer, policy.is_encoder_decoder)
+    data, without_solutions, too_long = _prepare_data(
+        config, tokenizer, policy.is_encoder_decoder, examples
+    )
     pad_id = tokenizer.pad_token_id  # load_policy falls back to eos
     total_steps = total_optimizer_steps(config, len(data))
     optimizer = build_optimizer(model, config.optim)
     state = load_train_state(start, optimizer) if start else TrainState()
-    save_config(config, output_dir / "config.yaml")
+    trained = model  # what the forward passes run through: DDP's wrapper under a launcher
+    if accelerator is not None:
+        trained, optimizer = accelerator.prepare(model, optimizer)
+    if ranks.main:
+        save_config(config, output_dir / "config.yaml")
 
     accum = config.optim.grad_accum_steps
     max_norm = config.optim.max_grad_norm or math.inf
@@ -103,26 +118,44 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
     checkpoint = start
     model.train()
     with (
-        MetricsLogger(output_dir, config.logging, resume_step=state.step) as logger,
-        tqdm(total=total_steps, initial=state.step, disable=not progress, desc="sft") as bar,
+        distributed.main_logger(ranks, output_dir, config.logging, state.step) as logger,
+        tqdm(
+            total=total_steps,
+            initial=state.step,
+            disable=not (progress and ranks.main),
+            desc="sft",
+        ) as bar,
     ):
         while state.step < total_steps:
-            # 1. Batch: the next grad_accum_steps micro-batches of the seeded data stream.
+            # 1. Batch: the next grad_accum_steps micro-batches of the seeded data stream
+            # (this rank's share of each), and the target tokens of the whole step.
             with timers("data"):
-                epoch, batches = _next_batches(data, config, state.micro_step, pad_id, device)
-                step_targets = sum(b.num_target_tokens for b in batches)
+                epoch, batches, step_targets = _next_batches(
+                    data, config, state.micro_step, pad_id, device, ranks
+                )
             with timers("update"):
                 step_loss = 0.0
-                for batch in batches:
+                for index, (batch, weight) in enumerate(batches):
                     # 2. Forward (bf16 autocast on request), 3. loss on solution tokens only,
-                    # averaged over the targets of the whole step, 4. backward (accumulates).
-                    with autocast:
-                        logits = _forward(model, batch, causal)
-                    nll, _ = token_nll(logits, batch.labels, causal)
-                    (nll / step_targets).backward()
-                    step_loss += nll.item() / step_targets
+                    # averaged over the targets of the whole step (DDP averages over ranks,
+                    # hence the world factor), 4. backward (accumulates; synced at the last).
+                    last_micro = index == len(batches) - 1
+                    with _no_sync(accelerator, trained, last_micro):
+                        with autocast:
+                            logits = _forward(trained, batch, causal)
+                        nll, _ = token_nll(logits, batch.labels, causal)
+                        loss = nll * (weight * ranks.world / step_targets)
+                        if accelerator is None:
+                            loss.backward()
+                        else:
+                            accelerator.backward(loss)
+                    step_loss += weight * nll.item() / step_targets
+                step_loss = distributed.sum_over_ranks(step_loss)
                 # 5. Clip the global gradient norm.
-                grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+                clip = (
+                    accelerator.clip_grad_norm_ if accelerator else torch.nn.utils.clip_grad_norm_
+                )
+                grad_norm = clip(trained.parameters(), max_norm)
                 # 6. Schedule, then step: the lr is a pure function of the step.
                 lr = config.optim.lr * lr_multiplier(
                     state.step, total_steps, config.optim.warmup_steps, config.optim.schedule
@@ -136,7 +169,7 @@ def train_sft(config: SFTConfig, resume: bool = False, progress: bool = True) ->
                 epoch=epoch,
                 loss_history=(*state.loss_history, step_loss),
             )
-            window.add(step_loss, float(grad_norm), lr, sum(_tokens(b, causal) for b in batches))
+            window.add(step_loss, float(grad_norm), lr, sum(_tokens(b, causal) for b, _ in batches))
             bar.update(1)
             bar.set_postfix(loss=f"{step_loss:.4f}", lr=f"{lr:.2e}")
             last = state.step == total_steps
@@ -183,21 +216,39 @@ def _autocast(dtype: str, device: torch.device):
 
 
 def _next_batches(
-    data: list[TokenizedExample], config: SFTConfig, micro_step: int, pad_id: int, device
-) -> tuple[int, list[SFTBatch]]:
-    """(epoch, micro-batches) of the optimizer step that starts at ``micro_step``."""
-    batches, epoch = [], 0
+    data: list[TokenizedExample],
+    config: SFTConfig,
+    micro_step: int,
+    pad_id: int,
+    device,
+    ranks: distributed.Ranks,
+) -> tuple[int, list[tuple[SFTBatch, float]], int]:
+    """(epoch, this rank's (micro-batch, weight) pairs, target tokens of the whole step) of
+    the optimizer step that starts at ``micro_step``. A rank whose share of a micro-batch is
+    empty still runs one example, with weight 0, so that every rank joins the gradient sync."""
+    batches, epoch, targets = [], 0, 0
     for micro in range(micro_step, micro_step + config.optim.grad_accum_steps):
         epoch, indices = micro_batch_indices(len(data), config.batch_size, config.seed, micro)
-        batches.append(collate([data[i] for i in indices], pad_id).to(device))
-    return epoch, batches
+        targets += sum(data[i].num_target_tokens for i in indices)
+        mine = indices[ranks.rank :: ranks.world]
+        batch = collate([data[i] for i in mine or indices[:1]], pad_id).to(device)
+        batches.append((batch, 1.0 if mine else 0.0))
+    return epoch, batches, targets
+
+
+def _no_sync(accelerator, model: torch.nn.Module, sync: bool):
+    """Skip DDP's gradient all-reduce on all but a step's last micro-batch."""
+    if accelerator is None or sync:
+        return nullcontext()
+    return accelerator.no_sync(model)
 
 
 def _forward(model: torch.nn.Module, batch: SFTBatch, causal: bool) -> torch.Tensor:
     """Logits [B, T, V] (causal: over the inputs; seq2seq: over the decoder targets)."""
     if causal:
         return model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
-    decoder_input_ids = model.prepare_decoder_input_ids_from_labels(labels=batch.labels)
+    unwrapped = getattr(model, "module", model)  # DDP's wrapper has no HF methods
+    decoder_input_ids = unwrapped.prepare_decoder_input_ids_from_labels(labels=batch.labels)
     return model(
         input_ids=batch.input_ids,
         attention_mask=batch.attention_mask,
@@ -212,11 +263,11 @@ def _tokens(batch: SFTBatch, causal: bool) -> int:
 
 
 def _prepare_data(
-    config: SFTConfig, tokenizer, is_encoder_decoder: bool
+    config: SFTConfig, tokenizer, is_encoder_decoder: bool, built: SFTData | None = None
 ) -> tuple[list[TokenizedExample], tuple[str, ...], tuple[str, ...]]:
     """Tokenized examples, ids of problems without solutions, ids of too-long examples."""
     problems = load_problems(config.problems)
-    built = build_examples(problems, config.prompt_style)
+    built = build_examples(problems, config.prompt_style) if built is None else built
     data, too_long = tokenize_examples(
         built.examples, tokenizer, config.max_seq_len, is_encoder_decoder
     )

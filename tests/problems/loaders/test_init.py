@@ -11,7 +11,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "problems"
 
 def test_registry_names_every_benchmark():
     expected = {"humaneval", "mbpp", "mbpp-sanitized", "apps", "codecontests", "jsonl"}
-    assert expected | {"synthetic"} == set(LOADERS)
+    assert expected | {"synthetic", "xlcost", "xlcost-reverse"} == set(LOADERS)
     assert LOADERS["synthetic"] == "coderl.problems.loaders.synthetic"
     for name in expected:
         assert callable(get_loader(name))

@@ -1,6 +1,7 @@
 """Benchmark loaders, one module per format, found by name and imported only when used.
 
-Each module exposes ``load(path: str | None, split: str | None) -> ProblemSet``; the
+Each module exposes ``load(path: str | None, split: str | None) -> ProblemSet`` (or another
+function, named after a colon: ``module:function``); the
 ``[START:END]`` slice of a spec is applied here, after loading, so loaders need not know it.
 """
 
@@ -23,6 +24,8 @@ LOADERS: dict[str, str] = {
     "codecontests": "coderl.problems.loaders.codecontests",
     "jsonl": "coderl.problems.loaders.jsonl",
     "synthetic": "coderl.problems.loaders.synthetic",
+    "xlcost": "coderl.problems.loaders.xlcost",
+    "xlcost-reverse": "coderl.problems.loaders.xlcost:load_reverse",
 }
 
 
@@ -31,7 +34,8 @@ def get_loader(name: str) -> Loader:
     module_path = LOADERS.get(name)
     if module_path is None:
         raise DataError(f"unknown benchmark {name!r}; valid names: {', '.join(sorted(LOADERS))}")
-    return importlib.import_module(module_path).load
+    module, _, function = module_path.partition(":")
+    return getattr(importlib.import_module(module), function or "load")
 
 
 def load_problems(spec: str) -> ProblemSet:
