@@ -366,7 +366,7 @@ def coderl_config(ctx: Context, critic: str | None = None):
         judge=base.judge,
         reward=base.reward,
         eval=base.eval,
-        optim=base.optim,
+        optim=replace(base.optim, lr=ctx.config.critic.offline_lr) if offline else base.optim,
         checkpoint=base.checkpoint,
         logging=base.logging,
     )

@@ -154,6 +154,13 @@ class CriticStageConfig:
     ce_weight: float = field(
         default=1.0, metadata=_help("actor-critic: weight of the CE on reference solutions")
     )
+    offline_lr: float = field(
+        default=3e-5,
+        metadata=_help(
+            "coderl-offline's learning rate (rl.lr is online's; at 3e-4 offline training on "
+            "stored SFT samples collapsed, docs/BENCHMARKS.md)"
+        ),
+    )
 
     def __post_init__(self) -> None:
         for name in ("problems", "eval_problems", "n", "steps", "batch_size"):

@@ -104,12 +104,15 @@ class CodeRLLearner:
         if rollout.baselines is None:
             raise DataError("the CodeRL update needs the greedy program's reward per problem")
         advantages = rollout.rewards - rollout.baselines
-        # 1. q_t for each program's judged outcome (1 everywhere without a critic).
-        with timers("critic"), torch.no_grad():
-            scores = self._token_scores(rollout)
-        # 2. The RL term, accumulated over micro-batches of programs with a non-zero advantage.
-        rl_total = 0.0
+        # Programs rewarded like their greedy program add nothing: no critic, no forward.
         active = [i for i in range(len(rollout)) if advantages[i] != 0]
+        # 1. q_t for each active program's judged outcome (1 everywhere without a critic).
+        with timers("critic"), torch.no_grad():
+            scores = torch.zeros_like(rollout.completion_mask)
+            if active:
+                scores[active] = self._token_scores(rollout.select(active))
+        # 2. The RL term, accumulated over micro-batches of the active programs.
+        rl_total = 0.0
         for start in range(0, len(active), config.micro_batch_size):
             chunk = active[start : start + config.micro_batch_size]
             part = rollout.select(chunk).to(device)
@@ -148,7 +151,7 @@ class CodeRLLearner:
             "train/baseline": float(rollout.baselines.mean()),
             "train/grad_norm": float(norm),
             "train/lr": lr,
-        } | outcome_metrics(rollout, scores)
+        } | outcome_metrics(rollout, scores, active)
 
     def _token_scores(self, rollout: Rollout) -> torch.Tensor:
         if self.critic is None:
@@ -209,9 +212,10 @@ class CodeRLLearner:
         pass
 
 
-def outcome_metrics(rollout: Rollout, scores: torch.Tensor) -> dict[str, float]:
+def outcome_metrics(rollout: Rollout, scores: torch.Tensor, scored: list[int]) -> dict[str, float]:
     """Per 4-way outcome class: its share of the programs (``train/share_...``), their mean
-    advantage and their mean token score q_t (how much of the reward reaches their tokens)."""
+    advantage, and the mean token score q_t of its ``scored`` programs (those with a non-zero
+    advantage: how much of the reward reaches their tokens)."""
     names = OUTCOME_CLASSES[4]
     classes = [outcome_class(v, 4) for v in rollout.verdicts]
     advantages = rollout.rewards - rollout.baselines
@@ -220,9 +224,11 @@ def outcome_metrics(rollout: Rollout, scores: torch.Tensor) -> dict[str, float]:
         rows = [i for i, k in enumerate(classes) if k == c]
         metrics[f"train/share_{name}"] = len(rows) / max(len(rollout), 1)
         if rows:
+            metrics[f"train/advantage_{name}"] = float(advantages[rows].mean())
+        rows = [i for i in rows if i in set(scored)]
+        if rows:
             mask = rollout.completion_mask[rows]
             metrics[f"train/q_{name}"] = float((scores[rows] * mask).sum() / mask.sum().clamp(1))
-            metrics[f"train/advantage_{name}"] = float(advantages[rows].mean())
     return metrics
 
 
