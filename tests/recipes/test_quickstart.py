@@ -136,7 +136,13 @@ def test_ppo_runs_after_sft_with_its_own_reports(fast_run, tmp_path):
     config = load_quickstart_config(fast=True, overrides=["rl.algorithm=ppo", "rl.kl_beta=0.1"])
     assert config.policies == ("sft", "ppo")
     times = run_quickstart(config, copy, progress=False, announce=lambda line: None)
-    assert [t.name for t in times if not t.skipped] == ["rl", "sample", "judge", "report"]
+    assert [t.name for t in times if not t.skipped] == [
+        "rl",
+        "sample",
+        "judge",
+        "critic_sampling",
+        "report",
+    ]
     assert (copy / "rl" / "config.yaml").read_text().startswith("model:")
     assert "ppo:" in (copy / "rl" / "config.yaml").read_text()
     for decoding in ("greedy", "sampled"):

@@ -92,8 +92,8 @@ def test_sft_on_two_processes_equals_one_and_resumes(no_dropout_dir, problems_sp
 
     assert losses(tmp_path / "two") == pytest.approx(list(single.loss_history), abs=1e-5)
     assert_same_weights(single.checkpoint, tmp_path / "two" / "step_4", atol=1e-5)
-    written = sorted(p.name for p in (tmp_path / "two").iterdir())
-    assert written == ["config.yaml", "metrics.jsonl", "step_2", "step_4"]  # rank 0's only
+    written = sorted(p.name for p in (tmp_path / "two").iterdir())  # rank 0 wrote them alone
+    assert written == ["config.yaml", "metrics.jsonl", "report.html", "step_2", "step_4"]
 
     # Crash after step 2, then resume on 2 processes: the same end as straight through.
     shutil.copytree(tmp_path / "two", tmp_path / "resumed")

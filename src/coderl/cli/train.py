@@ -133,6 +133,10 @@ def run(args: argparse.Namespace) -> int:
     if output_dir is not None:  # before the model loads; resuming is the learner's check
         check_output_dir(output_dir, "output_dir", {"--config": args.config})
     result = algorithm.load("train")(config, resume=args.resume, progress=not args.no_progress)
+    from coderl.training.distributed import main_process
+
+    if not main_process():  # under a launcher, rank 0 alone reports
+        return 0
     print(result.summary())
     if output_dir is not None:
         from coderl.cli.report import write_run_report

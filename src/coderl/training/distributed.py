@@ -67,6 +67,12 @@ def launched() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
+def main_process() -> bool:
+    """Whether this process writes the run's own files (rank 0, or the only process); read
+    from the launcher's environment, so it holds before the process group exists."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def accelerator(device: str) -> Accelerator | None:
     """The run's `Accelerator` under a launcher (on the CPU, with gloo, for ``device: cpu``
     or without CUDA); None for a single process, whose path stays as it is."""
