@@ -26,6 +26,14 @@ def _reference(problem: Problem, reward: str) -> str:
     return problem.solutions[0]
 
 
+def _share(counts, reward: str, language: str | None, problem: Problem, program: str) -> float:
+    """``counts``' matched share of the reference's items (0 when the reference has none)."""
+    matched, total = counts(
+        _reference(problem, reward), program, canonical_language(language or problem.language)
+    )
+    return matched / total if total else 0.0
+
+
 @register_reward("syntax_match")
 @dataclass(frozen=True)
 class SyntaxMatchReward:
@@ -39,9 +47,7 @@ class SyntaxMatchReward:
             canonical_language(self.language)
 
     def __call__(self, problem: Problem, program: str, judgement: Judgement) -> float | None:
-        lang = canonical_language(self.language or problem.language)
-        matched, total = syntax_counts(_reference(problem, "syntax_match"), program, lang)
-        return matched / total if total else 0.0
+        return _share(syntax_counts, "syntax_match", self.language, problem, program)
 
 
 @register_reward("dataflow_match")
@@ -58,6 +64,4 @@ class DataflowMatchReward:
             canonical_language(self.language)
 
     def __call__(self, problem: Problem, program: str, judgement: Judgement) -> float | None:
-        lang = canonical_language(self.language or problem.language)
-        matched, total = dataflow_counts(_reference(problem, "dataflow_match"), program, lang)
-        return matched / total if total else 0.0
+        return _share(dataflow_counts, "dataflow_match", self.language, problem, program)
