@@ -40,13 +40,13 @@ def main() -> None:
     from dataclasses import replace
 
     from coderl.execution import Judge
-    from coderl.models import load_policy
     from coderl.recipes.pipeline import RunContext
     from coderl.recipes.quickstart import coderl_config, final_checkpoint, read_problems
     from coderl.recipes.quickstart_config import load_quickstart_config
     from coderl.training.actor_critic import train_coderl
     from coderl.training.checkpoint import latest_checkpoint
-    from coderl.training.online import judge_config, pass_rate
+    from coderl.training.online import judge_config
+    from heldout import describe, score_checkpoint
 
     args = parse_args()
     out = args.out or args.run / "bench-critic"
@@ -55,22 +55,16 @@ def main() -> None:
     )
     ctx = RunContext(config, args.run, progress=False)
     problems = list(read_problems(ctx, f"problems/{args.problems}.jsonl"))
-    greedy = config.sample.sampling(greedy=True, seed=config.seed)
-    sampled = config.sample.sampling(greedy=False, seed=config.seed)
     base = coderl_config(ctx, critic=args.critic)
     results: dict[str, list[dict[str, float]]] = {}
     with Judge(judge_config(base)) as judge:
 
         def score(checkpoint: Path) -> dict[str, float]:
-            policy = load_policy(str(checkpoint))
-            return {
-                "greedy": pass_rate(policy, judge, problems, greedy, config.prompt_style),
-                "sampled": pass_rate(policy, judge, problems, sampled, config.prompt_style),
-            }
+            return score_checkpoint(checkpoint, judge, problems, config)
 
         sft = None if args.no_sft else score(final_checkpoint(ctx, "sft"))
         if sft:
-            print(f"sft: greedy {100 * sft['greedy']:.1f}  sampled {100 * sft['sampled']:.1f}")
+            print(f"sft: {describe(sft)}")
         for variant in args.variants.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
                 folder = out / f"{variant}-seed{seed}"
@@ -86,8 +80,7 @@ def main() -> None:
                 row = score(result.checkpoint) | {"seed": seed, "rl_minutes": minutes}
                 results.setdefault(variant, []).append(row)
                 print(
-                    f"{variant} seed {seed}: greedy {100 * row['greedy']:.1f}  sampled "
-                    f"{100 * row['sampled']:.1f}  ({minutes:.1f} min of RL)",
+                    f"{variant} seed {seed}: {describe(row)} ({minutes:.1f} min of RL)",
                     flush=True,
                 )
                 out.mkdir(parents=True, exist_ok=True)

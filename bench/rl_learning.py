@@ -60,42 +60,34 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     from coderl.config import load_config, save_config
     from coderl.execution import Judge
-    from coderl.models import load_policy
     from coderl.recipes.pipeline import RunContext
     from coderl.recipes.quickstart import final_checkpoint, read_problems, rl_config
     from coderl.recipes.quickstart_config import load_quickstart_config
     from coderl.training.checkpoint import latest_checkpoint
     from coderl.training.grpo import train_grpo
-    from coderl.training.online import judge_config, pass_rate
+    from coderl.training.online import judge_config
     from coderl.training.ppo import train_ppo
+    from heldout import describe, score_checkpoint
 
     args = parse_args()
     config = load_quickstart_config(str(args.run / "config.yaml"), args.overrides)
     ctx = RunContext(config, args.run, progress=False)
     out = args.out or args.run / "bench-learning"
     problems = list(read_problems(ctx, f"problems/{args.problems}.jsonl"))
-    greedy = config.sample.sampling(greedy=True, seed=config.seed)
-    sampled = config.sample.sampling(greedy=False, seed=config.seed)
     results: dict[str, list[dict[str, float]]] = {}
 
     base_rl = rl_config(ctx)
     with Judge(judge_config(base_rl)) as judge:
 
         def score(checkpoint: Path) -> dict[str, float]:
-            policy = load_policy(str(checkpoint))
-            return {
-                "greedy": pass_rate(policy, judge, problems, greedy, config.prompt_style),
-                "sampled": pass_rate(policy, judge, problems, sampled, config.prompt_style),
-            }
+            return score_checkpoint(checkpoint, judge, problems, config)
 
         sft = (
             {"greedy": args.sft[0], "sampled": args.sft[1]}
             if args.sft
             else score(final_checkpoint(ctx, "sft"))
         )
-        print(
-            f"sft: greedy {100 * sft['greedy']:.1f}  sampled {100 * sft['sampled']:.1f}", flush=True
-        )
+        print(f"sft: {describe(sft)}", flush=True)
         for algorithm in args.algorithms.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
                 folder = out / f"{algorithm}-seed{seed}"
@@ -116,20 +108,17 @@ def main() -> None:
                 row = score(latest_checkpoint(folder)) | {"seed": seed, "rl_minutes": minutes}
                 results.setdefault(algorithm, []).append(row)
                 print(
-                    f"{algorithm} seed {seed}: greedy {100 * row['greedy']:.1f}  sampled "
-                    f"{100 * row['sampled']:.1f}  ({minutes:.1f} min of RL)",
+                    f"{algorithm} seed {seed}: {describe(row)} ({minutes:.1f} min of RL)",
                     flush=True,
                 )
     summary = {"sft": sft, "problems": f"{args.problems} ({len(problems)})", "runs": results}
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(summary, indent=1) + "\n")
-    print(f"\n{len(problems)} {args.problems} problems; points of pass@1 (mean [min, max]):")
-    print(
-        f"sft        greedy {100 * sft['greedy']:5.1f}          sampled {100 * sft['sampled']:5.1f}"
-    )
+    print(f"\n{len(problems)} {args.problems} problems; points (mean [min, max]):")
+    print(f"sft        {describe(sft)}")
     for algorithm, rows in results.items():
         cells = []
-        for key in ("greedy", "sampled"):
+        for key in [k for k in ("greedy", "sampled", "pass@5") if k in sft]:
             values = [100 * r[key] for r in rows]
             gain = statistics.mean(values) - 100 * sft[key]
             cells.append(

@@ -271,14 +271,30 @@ def pass_rate(
     sampling: SamplingConfig,
     prompt_style: str | None = None,
 ) -> float:
-    """pass@1 estimated from ``sampling.n`` programs per problem: the mean over problems of
-    the share of their programs that pass every hidden test (undecided programs leave their
-    problem's denominator; a problem with none decided leaves the mean)."""
+    """pass@1 estimated from ``sampling.n`` programs per problem (see `pass_at_ks`)."""
+    return pass_at_ks(policy, judge, problems, sampling, prompt_style)[1]
+
+
+def pass_at_ks(
+    policy: Policy,
+    judge: Judge,
+    problems: list[Problem],
+    sampling: SamplingConfig,
+    prompt_style: str | None = None,
+    ks: tuple[int, ...] = (1,),
+) -> dict[int, float]:
+    """Unbiased pass@k for each k in ``ks`` from ``sampling.n`` programs per problem: the mean
+    over problems of `pass_at_k` of their judged programs. Undecided programs leave their
+    problem's count; a problem with fewer than k decided programs leaves pass@k's mean."""
     from coderl.execution.types import Submission, Verdict
     from coderl.generation.postprocess import program_from_completion
     from coderl.generation.runner import build_prompts
     from coderl.generation.sampler import Sampler
 
+    if max(ks) > sampling.n:
+        raise ValueError(
+            f"pass@{max(ks)} needs at least {max(ks)} samples, sampling.n = {sampling.n}"
+        )
     groups = Sampler(policy, sampling).sample(build_prompts(policy, problems, prompt_style))
     submissions = [
         Submission(
@@ -294,8 +310,19 @@ def pass_rate(
     for judgement in judge.run(submissions):
         if judgement.verdict is not Verdict.INFRA_ERROR:
             outcomes.setdefault(judgement.problem_id, []).append(judgement.passed)
-    rates = [sum(passed) / len(passed) for passed in outcomes.values()]
-    return sum(rates) / max(len(rates), 1)
+    return mean_pass_at_ks(outcomes, ks)
+
+
+def mean_pass_at_ks(outcomes: dict[str, list[bool]], ks: tuple[int, ...]) -> dict[int, float]:
+    """The mean over problems of unbiased pass@k, from each problem's judged outcomes; a
+    problem with fewer than k outcomes leaves pass@k's mean (0.0 when none is left)."""
+    from coderl.evaluation.metrics import pass_at_k
+
+    scores = {}
+    for k in ks:
+        rates = [pass_at_k(len(p), sum(p), k) for p in outcomes.values() if len(p) >= k]
+        scores[k] = sum(rates) / max(len(rates), 1)
+    return scores
 
 
 def _rollout_sampling(config: Any) -> SamplingConfig:
