@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from coderl.errors import DataError
+from coderl.errors import ConfigError, DataError
 from coderl.execution.judge import Judge
 from coderl.execution.limits import JudgeConfig, Limits
 from coderl.generation.sampler import Sample
@@ -70,6 +70,12 @@ def test_collect_labels_then_resumes(tiny_causal_dir, tmp_path, capsys):
     assert again[: len(records)] == records
     assert {r.problem_id for r in again[len(records) :]} == {problems[0].id.replace("0000", "0002")}
     assert class_counts(again) == (more.counts, more.dropped)
+    # other label settings would mix two distributions in one file: refused, file untouched
+    before = out.read_text()
+    hotter = CriticDataConfig(**{**config.__dict__, "temperature": 0.5})
+    with pytest.raises(ConfigError, match=r"temperature = 1\.0, not 0\.5"):
+        collect_critic_data(hotter, progress=False)
+    assert out.read_text() == before
 
 
 def test_bad_record_names_the_line(tmp_path):

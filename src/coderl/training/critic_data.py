@@ -19,8 +19,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+import yaml
+
 from coderl.errors import ConfigError, DataError
 from coderl.execution.types import Submission, Verdict
+from coderl.files import write_atomic
 from coderl.rewards.outcomes import OUTCOME_CLASSES, outcome_class
 from coderl.rewards.unit_test import CODERL_SCALE
 
@@ -145,6 +148,7 @@ def collect_critic_data(config: CriticDataConfig, progress: bool = True) -> Crit
     problems = [p for p in load_problems(config.problems).problems if p.tests]
     if not problems:
         raise DataError(f"{config.problems}: no problem with hidden tests to label programs by")
+    _check_resume(out, config)
     done = _done_problems(out)
     policy = load_policy(config.policy, device=config.device)
     sampling = SamplingConfig(
@@ -163,6 +167,7 @@ def collect_critic_data(config: CriticDataConfig, progress: bool = True) -> Crit
     )
     todo = [p for p in problems if p.id not in done]
     out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(settings_path(out), yaml.safe_dump(_label_settings(config), sort_keys=False))
     with (
         Judge(judge_config) as judge,
         out.open("a") as sink,
@@ -237,6 +242,46 @@ def _references(problems, prompts) -> list[CriticRecord]:
         for problem, prompt in zip(problems, prompts)
         for solution in problem.solutions
     ]
+
+
+# What decides a record's program and label: a file resumed under other values would mix two
+# distributions (the problems may grow; batch sizes, device and workers change nothing).
+LABEL_SETTINGS = (
+    "policy",
+    "n",
+    "temperature",
+    "top_p",
+    "max_new_tokens",
+    "greedy",
+    "references",
+    "seed",
+    "prompt_style",
+    "cpu_time_s",
+    "memory_mb",
+)
+
+
+def settings_path(out: Path) -> Path:
+    """The settings a critic data file was written with, beside it (``OUT.config.yaml``)."""
+    return out.with_name(out.name + ".config.yaml")
+
+
+def _label_settings(config: CriticDataConfig) -> dict[str, object]:
+    return {name: getattr(config, name) for name in LABEL_SETTINGS}
+
+
+def _check_resume(out: Path, config: CriticDataConfig) -> None:
+    """Refuse, before any work, to append to a file written with other label settings."""
+    saved_path = settings_path(out)
+    if not (out.is_file() and saved_path.is_file()):
+        return
+    saved = yaml.safe_load(saved_path.read_text()) or {}
+    for name, value in _label_settings(config).items():
+        if saved.get(name) != value:
+            raise ConfigError(
+                f"{out} was written with {name} = {saved.get(name)!r}, not {value!r} "
+                f"(see {saved_path}); use the same settings to resume, or another --out"
+            )
 
 
 def _done_problems(out: Path) -> set[str]:
