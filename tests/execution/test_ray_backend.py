@@ -147,3 +147,24 @@ def test_the_judge_command_runs_on_ray(ray_instance, humaneval, tmp_path):
     header, *records = [json.loads(line) for line in out.read_text().splitlines()]
     assert header["provenance"]["judge"]["backend"] == "ray"
     assert [r["verdict"] for r in records] == ["passed", "wrong_answer"]
+
+
+def test_a_failed_start_leaves_no_actor_behind(ray_instance, monkeypatch):
+    from coderl.execution.ray_backend import RayPool
+
+    pool = RayPool(ray_config(ray_actors=2))
+    started = []
+    new_actor = RayPool._new_actor
+
+    def second_fails(self, index):
+        if index == 1:
+            raise RuntimeError("no room for a second actor")
+        started.append(new_actor(self, index))
+        return started[-1]
+
+    monkeypatch.setattr(RayPool, "_new_actor", second_fails)
+    with pytest.raises(RuntimeError, match="no room"):
+        pool.start()
+    assert len(started) == 1 and pool.actors == []
+    with pytest.raises(ray.exceptions.RayActorError):
+        ray.get(started[0].features.remote(), timeout=60)

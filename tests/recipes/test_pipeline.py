@@ -97,3 +97,14 @@ def test_stage_that_forgets_an_output_is_an_error(tmp_path):
     lazy = Stage("first", lambda ctx: None, ("first.txt",))
     with pytest.raises(RuntimeError, match="without writing"):
         run_pipeline((lazy,), RunContext(Toy(), tmp_path, progress=False), lambda _: None)
+
+
+def test_a_stage_turned_off_neither_runs_nor_counts(tmp_path):
+    def never(ctx: RunContext[Toy]) -> None:
+        raise AssertionError("an off stage ran")
+
+    stages = (*STAGES, Stage("extra", never, ("extra.txt",), enabled=lambda c: c.seed > 0))
+    said: list[str] = []
+    times = run_pipeline(stages, RunContext(Toy(), tmp_path, progress=False), said.append)
+    assert [t.name for t in times] == ["first", "second"]
+    assert "[3/3] extra: off" in said

@@ -46,7 +46,6 @@ def test_coderl_online_then_offline(tmp_path):
         "rl",
         "sample",
         "judge",
-        "critic_sampling",
         "report",
     ]
     assert (copy / "report-coderl-offline-greedy.json").is_file()

@@ -96,11 +96,16 @@ class RayPool:
         if not ray.is_initialized():
             ray.init(address=self.config.ray_address, log_to_driver=False)
             self._started_ray = True
-        self._nodes = [node["NodeID"] for node in ray.nodes() if node["Alive"]]
-        count = self.config.ray_actors or len(self._nodes)
-        self._actors = [self._new_actor(index) for index in range(count)]
-        features = ray.get([actor.features.remote() for actor in self._actors])
-        self._features = features[0]
+        try:
+            self._nodes = [node["NodeID"] for node in ray.nodes() if node["Alive"]]
+            count = self.config.ray_actors or len(self._nodes)
+            for index in range(count):
+                self._actors.append(self._new_actor(index))
+            features = ray.get([actor.features.remote() for actor in self._actors])
+            self._features = features[0]
+        except BaseException:
+            self.close()  # actors already started, and Ray if we started it, must not outlive us
+            raise
 
     def close(self) -> None:
         ray = _ray()

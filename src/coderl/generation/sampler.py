@@ -67,7 +67,7 @@ class Sampler:
     def __init__(self, policy: Policy, config: SamplingConfig) -> None:
         self.policy = policy
         self.config = config
-        self.eos_ids = _eos_ids(policy)
+        self.eos_ids = eos_ids_of(policy)
         self.stops = StopChecker(policy.tokenizer, config.stop)
 
     def sample(
@@ -212,7 +212,7 @@ def occurrence_counts(prompts: Sequence[str]) -> list[int]:
     return counts
 
 
-def _eos_ids(policy: Policy) -> frozenset[int]:
+def eos_ids_of(policy: Policy) -> frozenset[int]:
     """Every id that ends a sequence: the tokenizer's eos and the model's configured ones."""
     ids: set[int] = set()
     for source in (policy.tokenizer, policy.model.config, policy.model.generation_config):

@@ -24,7 +24,7 @@ from typing import Any
 
 from coderl.errors import ConfigError
 from coderl.generation.config import SamplingConfig
-from coderl.generation.sampler import Sample, _eos_ids, occurrence_counts
+from coderl.generation.sampler import Sample, eos_ids_of, occurrence_counts
 from coderl.generation.seeding import stream_key
 from coderl.generation.stops import decode, first_stop
 from coderl.models.policy import Policy
@@ -57,7 +57,7 @@ class VllmSampler:
             ) from None
         self.policy = policy
         self.config = config
-        self.eos_ids = sorted(_eos_ids(policy))
+        self.eos_ids = sorted(eos_ids_of(policy))
         self.llm = LLM(
             model=model_path,
             dtype="float32" if _dtype(policy) == "float32" else "auto",

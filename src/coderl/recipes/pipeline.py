@@ -46,6 +46,8 @@ class Stage(Generic[C]):
     run: Callable[[RunContext[C]], None]
     # paths relative to the run folder that the stage writes (or a function of the config)
     outputs: tuple[str, ...] | Callable[[C], tuple[str, ...]]
+    # whether the config turns the stage on; an off stage neither runs nor counts in the times
+    enabled: Callable[[C], bool] = lambda config: True
 
     def paths(self, config: C) -> tuple[str, ...]:
         return self.outputs(config) if callable(self.outputs) else self.outputs
@@ -76,6 +78,9 @@ def run_pipeline(
     times = []
     for number, stage in enumerate(stages, start=1):
         label = f"[{number}/{len(stages)}] {stage.name}"
+        if not stage.enabled(context.config):
+            announce(f"{label}: off")
+            continue
         fingerprint = stage_fingerprint(context.config, stage.name)
         record = records.get(stage.name)
         fresh = record is not None and record["config"] == fingerprint

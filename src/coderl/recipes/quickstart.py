@@ -209,8 +209,6 @@ def critic_stage(ctx: Context) -> None:
     from coderl.training.critic_data import collect_critic_data
     from coderl.training.critic_train import REPORT_FILE, train_critic
 
-    if not ctx.config.uses_critic:
-        return
     for relative, spec in critic_data_specs(ctx).items():
         collect_critic_data(critic_data_config(ctx, spec, relative), progress=ctx.progress)
     config = critic_train_config(ctx)
@@ -334,8 +332,6 @@ def reinforce(ctx: Context) -> None:
     from coderl.training.grpo import train_grpo
     from coderl.training.ppo import train_ppo
 
-    if not ctx.config.rl.enabled:
-        return
     resume = latest_checkpoint(ctx.folder / RL_DIR) is not None
     if ctx.config.uses_critic:
         from coderl.training.actor_critic import train_coderl
@@ -563,8 +559,7 @@ def critic_sampling(ctx: Context) -> None:
     """Critic sampling against plain sampling at equal budget (`critic_sampling_stage`)."""
     from coderl.recipes.critic_sampling_stage import run_critic_sampling
 
-    if ctx.config.critic_sampling.enabled:
-        run_critic_sampling(ctx)
+    run_critic_sampling(ctx)
 
 
 STAGES: tuple[Stage[QuickstartConfig], ...] = (
@@ -578,9 +573,10 @@ STAGES: tuple[Stage[QuickstartConfig], ...] = (
     Stage(
         "critic",
         critic_stage,
-        lambda config: (CRITIC_DIR, CRITIC_REPORT) if config.uses_critic else (),
+        (CRITIC_DIR, CRITIC_REPORT),
+        enabled=lambda config: config.uses_critic,
     ),
-    Stage("rl", reinforce, lambda config: (RL_DIR,) if config.rl.enabled else ()),
+    Stage("rl", reinforce, (RL_DIR,), enabled=lambda config: config.rl.enabled),
     Stage("sample", sample, _per_run("samples", ".jsonl")),
     Stage("judge", judge, _per_run("judgements", ".jsonl")),
     Stage(
@@ -598,9 +594,8 @@ STAGES: tuple[Stage[QuickstartConfig], ...] = (
                 )
             )
             + ("repair",) * config.critic_sampling.repair
-            if config.critic_sampling.enabled
-            else ()
         ),
+        enabled=lambda config: config.critic_sampling.enabled,
     ),
     Stage(
         "report",

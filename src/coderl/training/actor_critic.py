@@ -50,9 +50,9 @@ from coderl.training.metrics_log import MetricsLogger
 from coderl.training.online import (
     RLResult,
     RLState,
-    _load_policy,
     evaluate_greedy,
     judge_config,
+    load_start_policy,
     run_online,
 )
 from coderl.training.optim import build_optimizer, lr_multiplier, set_lr
@@ -331,7 +331,7 @@ def run_offline(config: CodeRLConfig, resume: bool = False, progress: bool = Tru
     start = starting_checkpoint(config, resume, RESUME_INVARIANTS)
     random.seed(config.seed)
     torch.manual_seed(config.seed)
-    policy = _load_policy(config, start, resolve_device(config.device))
+    policy = load_start_policy(config, start, resolve_device(config.device))
     data = offline_samples(config.offline_data, policy)
     eval_problems = load_problems(config.eval.problems).problems if config.eval.problems else ()
     learner = CodeRLLearner(policy, config)

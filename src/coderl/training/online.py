@@ -104,7 +104,7 @@ def run_online(
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     device = distributed.local_device(resolve_device(config.device))
-    policy = _load_policy(config, start, device)
+    policy = load_start_policy(config, start, device)
     reward = build_reward(config.reward.name, **config.reward.options)
     problems = list(load_problems(config.problems).problems)
     if getattr(reward, "needs_tests", True):  # PPOCoder's rewards need no tests
@@ -224,7 +224,7 @@ def run_online(
     return RLResult(checkpoint, state.step, state.reward_history, tuple(eval_history))
 
 
-def _load_policy(config: Any, start: Path | None, device: torch.device) -> Policy:
+def load_start_policy(config: Any, start: Path | None, device: torch.device) -> Policy:
     """The policy to train: from the run's last checkpoint when resuming, else from
     ``config.model``; with LoRA, the base model plus the checkpoint's (or fresh) adapters."""
     lora = config.lora
