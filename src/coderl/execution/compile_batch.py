@@ -22,7 +22,7 @@ program for parsing ``<bits/stdc++.h>`` (1.6 CPU s) and every javac for starting
   line per program; when the run is stopped at its limit, the programs before the one it was
   in are decided, that one is compiled alone under its own limit, the rest in a new run.
 
-A batch's run has one program's limit (``timeout_s``, CPU and wall); past it, it is split, so
+A batch's run has one program's limit (``timeout_s`` of CPU); past it, it is split, so
 a program slower to compile than the limit is always judged alone, and fails. The one
 difference from compiling alone: javac's JVM start is shared in a batch, so a Java program
 within about half a second of the limit may pass in a batch and fail alone.
@@ -106,8 +106,8 @@ def _alone(
 
 
 def _limits(timeout_s: float) -> Limits:
-    """The compile limits with ``timeout_s`` seconds of CPU and wall time, as alone."""
-    return dataclasses.replace(COMPILE_LIMITS, cpu_time_s=timeout_s, wall_time_s=timeout_s)
+    """The compile limits with ``timeout_s`` CPU seconds and the wall backstop, as alone."""
+    return dataclasses.replace(COMPILE_LIMITS, cpu_time_s=timeout_s, wall_time_s=None)
 
 
 def _python(codes: list[str], zygote: Zygote, timeout_s: float) -> list[CompileResult]:

@@ -202,11 +202,12 @@ def _build(
     timeout_s: float,
     headers: str | None = None,
 ) -> _Build:
-    """Compile ``code`` in ``build_dir/src`` within ``timeout_s`` seconds (CPU and wall), and
+    """Compile ``code`` in ``build_dir/src`` within ``timeout_s`` CPU seconds (the wall clock
+    gets the usual backstop, `Limits.wall_s`: a loaded machine must not fail a program), and
     install what runs in ``build_dir/bin``. ``headers``: a folder of precompiled headers made
     with the same flags (C++), searched first; g++ ignores any that does not fit."""
     workdir = f"{build_dir}/src"
-    limits = dataclasses.replace(COMPILE_LIMITS, cpu_time_s=timeout_s, wall_time_s=timeout_s)
+    limits = dataclasses.replace(COMPILE_LIMITS, cpu_time_s=timeout_s, wall_time_s=None)
     if language == "java":
         main_class = _java_public_class(code)
         source = f"{main_class or 'Main'}.java"
