@@ -25,8 +25,11 @@ coderl's own algorithm also runs on the package's older grammars in the oracle v
 (bench/codebleu_explain_worker.py), which separates the grammar version from the package's
 bugs:
 
-- ``grammar``: syntax match: coderl on the old grammars gives exactly the package's score;
-  data flow: coderl on the old grammars scores differently from coderl on the current ones.
+- ``grammar``: one of the two programs does not parse (after comment removal), and the old
+  and current grammars recover from its errors differently: for the syntax match, coderl on
+  the old grammars gives exactly the package's score; for data flow, coderl on the old
+  grammars scores differently from coderl on the current ones. (A grammar difference on
+  programs that parse would count as unexplained.)
 - ``parent_order`` (the package's bug 1): data flow: on the old grammars the package's edges
   equal coderl's as sets of parents, yet its score differs from coderl's (only the order it
   gives each edge's parents, and with it the canonical renaming, differ).
@@ -58,6 +61,7 @@ from pathlib import Path
 from coderl.problems import load_problems
 from coderl.rewards.codebleu import CODEBLEU_KEYS, codebleu
 from coderl.rewards.dataflow import dataflow_counts
+from coderl.rewards.trees import parse, strip_comments
 
 COMPONENTS = CODEBLEU_KEYS[1:]
 WORKER = Path(__file__).with_name("codebleu_oracle_worker.py")
@@ -99,14 +103,17 @@ def explain(python: str, lang: str, pairs: list[tuple[str, str]]) -> list[dict]:
 
 
 def classify(
-    mine: dict[str, float], theirs: dict[str, float], old: dict, has_flow: bool
+    mine: dict[str, float], theirs: dict[str, float], old: dict, has_flow: bool, broken: bool
 ) -> dict[str, tuple[str, ...]]:
     """For each score on which coderl and the package differ by more than 0.05, the
-    documented differences that explain it (module docstring), or ``("unexplained",)``."""
+    documented differences that explain it (module docstring), or ``("unexplained",)``.
+    ``broken``: a program of the pair does not parse; ``has_flow``: its reference has data
+    flow."""
     found: dict[str, tuple[str, ...]] = {}
     for key in COMPONENTS:
         if abs(mine[key] - theirs[key]) > PAIR_TOLERANCE:
-            found[key] = _explain(key, mine[key], theirs[key], old) or ("unexplained",)
+            causes = _explain(key, mine[key], theirs[key], old, broken)
+            found[key] = causes or ("unexplained",)
     if abs(mine["codebleu"] - theirs["codebleu"]) > PAIR_TOLERANCE:
         causes = {cause for classes in found.values() for cause in classes}
         if has_flow and theirs["dataflow_match_score"] == 0:
@@ -115,15 +122,17 @@ def classify(
     return found
 
 
-def _explain(key: str, mine: float, theirs: float, old: dict) -> tuple[str, ...]:
+def _explain(key: str, mine: float, theirs: float, old: dict, broken: bool) -> tuple[str, ...]:
     if key == "syntax_match_score":
         same = old["syntax"] is not None and abs(old["syntax"] - theirs) < EXACT
-        return ("grammar",) if same else ()
+        return ("grammar",) if same and broken else ()
     if key != "dataflow_match_score" or not old["same_edges"]:
         return ()  # the n-gram components have no known difference
     old_flow = old["dataflow"] or 0.0
     causes = ("parent_order",) if abs(old_flow - theirs) > EXACT else ()
-    return causes + (("grammar",) if abs(mine - old_flow) > EXACT else ())
+    if abs(mine - old_flow) > EXACT:
+        causes += ("grammar",) if broken else ("unexplained",)
+    return causes
 
 
 def xlcost_corpora(data: Path, count: int) -> dict[str, tuple[str, list[tuple[str, str]]]]:
@@ -203,7 +212,7 @@ def compare(name: str, lang: str, pairs: list[tuple[str, str]], python: str, see
     any_seed = dict.fromkeys(CODEBLEU_KEYS, 0)
     olds = explain(python, lang, pairs)
     classes = {k: dict.fromkeys(EXCEPTIONS, 0) for k in CODEBLEU_KEYS}
-    unexplained = []
+    explained: list[tuple[int, str, tuple[str, ...]]] = []  # (pair, score, its causes)
     for i, (hyp, ref) in enumerate(pairs):
         mine = codebleu([hyp], [ref], lang)
         for k in CODEBLEU_KEYS:
@@ -211,11 +220,11 @@ def compare(name: str, lang: str, pairs: list[tuple[str, str]], python: str, see
             first[k] += close[0]
             any_seed[k] += any(close)
         has_flow = dataflow_counts(ref.strip(), hyp.strip(), lang)[1] > 0
-        for k, causes in classify(mine, runs[0]["pairs"][i], olds[i], has_flow).items():
+        broken = any(parse(strip_comments(c.strip(), lang), lang).has_error for c in (hyp, ref))
+        for k, causes in classify(mine, runs[0]["pairs"][i], olds[i], has_flow, broken).items():
             for cause in causes:
                 classes[k][cause] += 1
-            if "unexplained" in causes:
-                unexplained.append((i, k))
+            explained.append((i, k, causes))
     return {
         "corpus": name,
         "lang": lang,
@@ -227,7 +236,8 @@ def compare(name: str, lang: str, pairs: list[tuple[str, str]], python: str, see
         "within_any_seed": {k: any_seed[k] / len(pairs) for k in CODEBLEU_KEYS},
         "beyond": {k: len(pairs) - first[k] for k in CODEBLEU_KEYS},
         "classes": classes,
-        "unexplained": unexplained,
+        "causes": explained,
+        "unexplained": [(i, k) for i, k, causes in explained if "unexplained" in causes],
     }
 
 
