@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from coderl.execution.compile_batch import compile_batch
-from coderl.execution.compiled import compiles
+from coderl.execution.compiled import compiles, cpp_precompiled_dir
 
 JAVA = {
     "ok": "class Main { public static void main(String[] a) { System.out.println(1); } }",
@@ -84,3 +84,17 @@ def test_an_unknown_language_is_refused_before_any_work() -> None:
     with pytest.raises(ValueError, match="cannot compile 'rust'"):
         compile_batch(["fn main() {}"], "rust", 1.0)
     assert compile_batch([], "java", 1.0) == []
+
+
+@pytest.mark.slow  # builds the precompiled headers on first use (about 20 s, then cached)
+def test_cpp_reads_bits_stdcpp_precompiled_inside_the_sandbox() -> None:
+    # parsing <bits/stdc++.h> alone takes g++ about 1.6 CPU seconds: within a 1 s limit
+    # this compiles only when the sandbox reads the precompiled copy
+    assert cpp_precompiled_dir(wait=True) is not None
+    code = "#include <bits/stdc++.h>\nusing namespace std;\n"
+    code += "int main() { vector<int> v{3, 1, 2}; sort(v.begin(), v.end()); cout << v[0]; }\n"
+    assert [r.ok for r in compile_batch([code, code + "int x = ;\n"], "cpp", 1.0)] == [
+        True,
+        False,
+    ]
+    assert compiles(code, "cpp", 1.0).ok

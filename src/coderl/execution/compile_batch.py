@@ -25,7 +25,9 @@ program for parsing ``<bits/stdc++.h>`` (1.6 CPU s) and every javac for starting
 A batch's run has one program's limit (``timeout_s`` of CPU); past it, it is split, so
 a program slower to compile than the limit is always judged alone, and fails. The one
 difference from compiling alone: javac's JVM start is shared in a batch, so a Java program
-within about half a second of the limit may pass in a batch and fail alone.
+within about half a second of the limit may pass in a batch and fail alone. (A Java batch
+must therefore fit the limit: javac checks 64 XLCoST programs in about 1.3 CPU s.) A
+result's ``seconds`` is its run's time shared out evenly over the run's programs.
 """
 
 from __future__ import annotations

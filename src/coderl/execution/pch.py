@@ -87,33 +87,39 @@ def _key(compiler: str, flags: tuple[str, ...], headers: tuple[str, ...]) -> str
 
 
 def _build(compiler: str, flags: tuple[str, ...], headers: tuple[str, ...], folder: Path) -> None:
+    """Build ``folder`` unless another process is building it (it holds the lock) or has
+    built it; a failure is logged, and compiles go on reading the headers themselves."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with open(folder.parent / f"{folder.name}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            if (folder / "ready").exists():
+                return
+            for stale in folder.parent.glob(f"{folder.name}.*"):  # killed with its process
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+            _stage(compiler, flags, headers, folder)
+    except (OSError, subprocess.SubprocessError) as err:
+        log.warning("precompiled headers: could not build %s: %s", folder, err)
+
+
+def _stage(compiler: str, flags: tuple[str, ...], headers: tuple[str, ...], folder: Path) -> None:
     """Precompile every header into a temporary folder and move it into place (atomic: a
-    reader sees a complete folder or none); another process building the same folder holds
-    its lock, and this one then leaves it to it."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.parent / f"{folder.name}.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return
-        if (folder / "ready").exists():
-            return
-        for stale in folder.parent.glob(f"{folder.name}.*"):  # a build killed with its process
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=folder.parent))
-        try:
-            for header in headers:
-                _precompile(compiler, flags, header, staging)
-            (staging / "ready").write_text("\n".join(headers) + "\n")
-            for path in [staging, *staging.rglob("*")]:
-                path.chmod(0o755 if path.is_dir() else 0o644)  # the sandbox uid reads them
-            shutil.rmtree(folder, ignore_errors=True)
-            staging.rename(folder)
-        except (OSError, subprocess.SubprocessError) as err:
-            log.warning("precompiled headers: could not build %s: %s", folder, err)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    reader sees a complete folder or none)."""
+    staging = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=folder.parent))
+    try:
+        for header in headers:
+            _precompile(compiler, flags, header, staging)
+        (staging / "ready").write_text("\n".join(headers) + "\n")
+        for path in [staging, *staging.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)  # the sandbox's uid reads them
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _precompile(compiler: str, flags: tuple[str, ...], header: str, out: Path) -> None:
