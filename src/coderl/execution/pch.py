@@ -15,12 +15,15 @@ the cache until it is ready (`precompiled_dir(wait=True)` blocks instead, for be
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import fcntl
 import functools
 import hashlib
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -35,6 +38,7 @@ _FORMAT = "1"  # bump when the folder's layout changes
 
 _lock = threading.Lock()
 _builds: dict[str, threading.Thread] = {}
+_running: set[subprocess.Popen] = set()  # g++ processes building headers
 
 
 def cache_root() -> Path:
@@ -129,10 +133,31 @@ def _precompile(compiler: str, flags: tuple[str, ...], header: str, out: Path) -
     target.parent.mkdir(parents=True, exist_ok=True)
     source = out / "source.h"
     source.write_text(f"#include <{header}>\n")
-    subprocess.run(
-        [compiler, *flags, "-x", "c++-header", str(source), "-o", str(target)],
-        capture_output=True,
-        check=True,
-        timeout=BUILD_TIMEOUT_S,
-    )
+    argv = [compiler, *flags, "-x", "c++-header", str(source), "-o", str(target)]
+    with subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    ) as process:  # a group of its own: g++ and the cc1plus it starts stop together
+        _running.add(process)
+        try:
+            _, stderr = process.communicate(timeout=BUILD_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            _kill(process)
+            raise
+        finally:
+            _running.discard(process)
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, argv, stderr=stderr)
     source.unlink()
+
+
+@atexit.register
+def _stop_builds() -> None:
+    """A build outlives no process: its daemon thread stops at exit, and so does its g++
+    (the next process starts the build again)."""
+    for process in list(_running):
+        _kill(process)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
