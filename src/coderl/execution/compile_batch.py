@@ -22,6 +22,10 @@ program for parsing ``<bits/stdc++.h>`` (1.6 CPU s) and every javac for starting
   line per program; when the run is stopped at its limit, the programs before the one it was
   in are decided, that one is compiled alone under its own limit, the rest in a new run.
 
+The build steps are `compiled`'s own (its private helpers: the same flags, limits and
+checks as alone, by construction, not by copy), but for Python's, which must run inside
+the sandbox's view, where coderl cannot be imported.
+
 A batch's run has one program's limit (``timeout_s`` of CPU); past it, it is split, so
 a program slower to compile than the limit is always judged alone, and fails. The one
 difference from compiling alone: javac's JVM start is shared in a batch, so a Java program
