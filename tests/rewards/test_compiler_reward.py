@@ -1,7 +1,6 @@
 """`CompilerReward` through the judge's real sandboxed compilers: +1 compiles (warnings
-included), -1 syntax error or stopped by the timeout, None when the sandbox fails. Python is
-byte-compiled in the judge's process (`compile()` parses, never runs, and is linear in the
-source), so only gcc, g++ and javac have a timeout to test."""
+included), -1 syntax error or stopped by the timeout, None when the sandbox fails; for each
+of python, c, cpp and java."""
 
 from __future__ import annotations
 
@@ -46,6 +45,11 @@ MACRO_BOMB = (
     + "int x;\nint main(void) { return A8; }\n"
 )
 
+PYTHON_SLOW = "0"
+for _ in range(15):
+    PYTHON_SLOW = f"([{PYTHON_SLOW}, 1] | [{PYTHON_SLOW}, 2])"
+PYTHON_SLOW = f"match x:\n    case {PYTHON_SLOW}:\n        pass\n"
+
 
 def _problem(language: str) -> Problem:
     return Problem(id="p", source="test", statement="", language=language)
@@ -64,6 +68,14 @@ def test_a_compiler_past_the_timeout_is_stopped_and_scores_minus_one(language: s
     assert reward(_problem(language), MACRO_BOMB, JUDGEMENT) == -1.0
 
 
+def test_python_past_the_timeout_scores_minus_one() -> None:
+    # nested or-patterns: compile() needs seconds for this 1 MB source (5 s here), and the
+    # sandbox stops it at the limit
+    reward = CompilerReward(timeout_s=0.5, cache=CompileCache())
+    assert reward(_problem("python"), PYTHON_SLOW, JUDGEMENT) == -1.0
+    assert reward(_problem("python"), PROGRAMS["python"]["ok"], JUDGEMENT) == 1.0
+
+
 def test_javac_past_the_timeout_scores_minus_one() -> None:
     # the JVM alone needs more than 0.1 s to start: javac is stopped at the limit
     reward = CompilerReward(timeout_s=0.1)
@@ -72,13 +84,13 @@ def test_javac_past_the_timeout_scores_minus_one() -> None:
 
 def test_the_cache_compiles_each_program_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = compiler_module.compiles
+    real = compiler_module.compile_batch
 
-    def counting(code: str, language: str, timeout_s: float = 30.0):
-        calls.append(code)
-        return real(code, language, timeout_s)
+    def counting(codes: list[str], language: str, timeout_s: float):
+        calls.extend(codes)
+        return real(codes, language, timeout_s)
 
-    monkeypatch.setattr(compiler_module, "compiles", counting)
+    monkeypatch.setattr(compiler_module, "compile_batch", counting)
     reward = CompilerReward(workers=2, cache=CompileCache())
     ok, bad = PROGRAMS["c"]["ok"], PROGRAMS["c"]["error"]
     assert reward.score_many([ok, bad, ok, bad, ok], "c") == [1.0, -1.0, 1.0, -1.0, 1.0]
@@ -92,10 +104,10 @@ def test_a_sandbox_failure_is_undecided_not_the_programs_fault(
 ) -> None:
     failures = iter([OSError("cannot create the build folder"), ZygoteDied("zygote exited")])
 
-    def broken(code: str, language: str, timeout_s: float = 30.0):
+    def broken(codes: list[str], language: str, timeout_s: float):
         raise next(failures)
 
-    monkeypatch.setattr(compiler_module, "compiles", broken)
+    monkeypatch.setattr(compiler_module, "compile_batch", broken)
     reward = CompilerReward(cache=CompileCache())
     assert reward(_problem("cpp"), PROGRAMS["cpp"]["ok"], JUDGEMENT) is None
     assert reward(_problem("cpp"), PROGRAMS["cpp"]["ok"], JUDGEMENT) is None
@@ -107,5 +119,7 @@ def test_configuration_errors_name_the_field() -> None:
         build_reward("compiler", language="rust")
     with pytest.raises(ValueError, match="timeout_s"):
         CompilerReward(timeout_s=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        CompilerReward(batch_size=0)
     with pytest.raises(ValueError, match="cannot compile 'go'"):
         CompilerReward()(_problem("go"), "package main", JUDGEMENT)

@@ -28,6 +28,7 @@ from coderl.execution.checker import outputs_match
 from coderl.execution.cleanup import remove_tree
 from coderl.execution.harness import FILENAME
 from coderl.execution.limits import JudgeConfig, Limits
+from coderl.execution.pch import precompiled_dir
 from coderl.execution.session import SandboxResult, run_exec
 from coderl.execution.types import ErrorInfo, Judgement, Submission, TestOutcome, Verdict
 from coderl.execution.verdicts import TestBudget, aggregate, first_error
@@ -93,18 +94,31 @@ class _Build:
 
 
 def compiles(code: str, language: str, timeout_s: float = 30.0) -> CompileResult:
-    """Compile ``code`` as c, cpp or java (or byte-compile python) and discard the output."""
+    """Compile ``code`` as c, cpp or java (or byte-compile python) and discard the output.
+    C++ reads the precompiled headers once they are built (`cpp_precompiled_dir`)."""
     if language == "python":
         return _python_compiles(code)
     if language not in _C_FAMILY and language != "java":
         raise ValueError(f"cannot compile {language!r}: expected python, c, cpp or java")
     from coderl.execution.sandbox import one_shot_zygote
 
+    headers = cpp_precompiled_dir() if language == "cpp" else None
     with (
-        one_shot_zygote(COMPILE_LIMITS, max_processes=JVM_MIN_PROCESSES) as zygote,
+        one_shot_zygote(
+            COMPILE_LIMITS,
+            max_processes=JVM_MIN_PROCESSES,
+            visible=(headers,) if headers else (),
+        ) as zygote,
         _build_dir(zygote) as build_dir,
     ):
-        return _build(code, language, zygote, build_dir, timeout_s).result
+        return _build(code, language, zygote, build_dir, timeout_s, headers).result
+
+
+def cpp_precompiled_dir(wait: bool = False) -> str | None:
+    """The folder of headers precompiled for the judge's C++ flags (`coderl.execution.pch`),
+    or None until it is built; the zygote that compiles must see it (``visible``)."""
+    compiler, _, _ = _C_FAMILY["cpp"]
+    return precompiled_dir(compiler, _c_flags("cpp"), wait=wait)
 
 
 def judge_compiled(submission: Submission, config: JudgeConfig) -> Judgement:
@@ -180,11 +194,20 @@ def _build_dir(zygote: Zygote) -> Iterator[str]:
         remove_tree(host)
 
 
-def _build(code: str, language: str, zygote: Zygote, build_dir: str, timeout_s: float) -> _Build:
-    """Compile ``code`` in ``build_dir/src`` within ``timeout_s`` seconds (CPU and wall), and
-    install what runs in ``build_dir/bin``."""
+def _build(
+    code: str,
+    language: str,
+    zygote: Zygote,
+    build_dir: str,
+    timeout_s: float,
+    headers: str | None = None,
+) -> _Build:
+    """Compile ``code`` in ``build_dir/src`` within ``timeout_s`` CPU seconds (the wall clock
+    gets the usual backstop, `Limits.wall_s`: a loaded machine must not fail a program), and
+    install what runs in ``build_dir/bin``. ``headers``: a folder of precompiled headers made
+    with the same flags (C++), searched first; g++ ignores any that does not fit."""
     workdir = f"{build_dir}/src"
-    limits = dataclasses.replace(COMPILE_LIMITS, cpu_time_s=timeout_s, wall_time_s=timeout_s)
+    limits = dataclasses.replace(COMPILE_LIMITS, cpu_time_s=timeout_s, wall_time_s=None)
     if language == "java":
         main_class = _java_public_class(code)
         source = f"{main_class or 'Main'}.java"
@@ -193,8 +216,9 @@ def _build(code: str, language: str, zygote: Zygote, build_dir: str, timeout_s: 
         argv += ["-d", ".", source]
         limits = _jvm_limits(limits, _JAVAC_HEAP_MB)
     elif language in _C_FAMILY:
-        compiler, std, source = _C_FAMILY[language]
-        argv = [compiler, "-O2", f"-std={std}", "-pipe", "-o", "prog", source, "-lm"]
+        compiler, _, source = _C_FAMILY[language]
+        include = [f"-I{headers}"] if headers and language == "cpp" else []
+        argv = [compiler, *_c_flags(language), *include, "-pipe", "-o", "prog", source, "-lm"]
     else:
         raise ValueError(f"cannot compile {language!r}: expected python, c, cpp or java")
     host_src = zygote.host_path(workdir)
@@ -216,6 +240,12 @@ def _build(code: str, language: str, zygote: Zygote, build_dir: str, timeout_s: 
     _install(host_src, zygote.host_path(f"{build_dir}/bin"))
     target = main_class if language == "java" else f"{build_dir}/bin/prog"
     return _Build(CompileResult(True, seconds=seconds), target)
+
+
+def _c_flags(language: str) -> tuple[str, ...]:
+    """The flags that decide what a C or C++ program means (precompiled headers must share
+    them)."""
+    return ("-O2", f"-std={_C_FAMILY[language][1]}")
 
 
 def _install(workdir: str, bin_dir: str) -> None:

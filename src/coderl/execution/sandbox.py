@@ -62,12 +62,18 @@ def _where(cwd: Path | None, zygote: Zygote) -> str | None:
 
 @contextlib.contextmanager
 def one_shot_zygote(
-    limits: Limits, binds: tuple[tuple[str, str], ...] = (), max_processes: int | None = None
+    limits: Limits,
+    binds: tuple[tuple[str, str], ...] = (),
+    max_processes: int | None = None,
+    visible: tuple[str, ...] = (),
 ) -> Iterator[Zygote]:
-    """A zygote of its own (uid, cgroups, view) for a few runs, closed on exit."""
+    """A zygote of its own (uid, cgroups, view; ``visible``: host paths it may read) for a
+    few runs, closed on exit."""
     with _slot() as slot:
         uid = isolation.sandbox_uid(os.getpid(), slot) if isolation.PRIVILEGED else None
-        zygote = Zygote(uid, limits, 1 << 20, binds=binds, max_processes=max_processes)
+        zygote = Zygote(
+            uid, limits, 1 << 20, binds=binds, max_processes=max_processes, visible=visible
+        )
         try:
             yield zygote
         finally:

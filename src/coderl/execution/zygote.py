@@ -171,7 +171,8 @@ class Zygote:
     """The worker's handle on its zygote process.
 
     ``binds``: (host directory, path in the view) pairs made visible read-write
-    (`run_sandboxed`'s ``cwd``). The zygote's cgroups are made here and removed by `close`.
+    (`run_sandboxed`'s ``cwd``); ``visible``: host paths added read-only (the compile
+    reward's precompiled headers). The zygote's cgroups are made here and removed by `close`.
     """
 
     def __init__(
@@ -181,6 +182,7 @@ class Zygote:
         max_report_bytes: int,
         binds: tuple[tuple[str, str], ...] = (),
         max_processes: int | None = None,
+        visible: tuple[str, ...] = (),
     ) -> None:
         self.uid = uid
         self._max_report_bytes = max_report_bytes
@@ -202,7 +204,7 @@ class Zygote:
             "uid": uid,
             "limits": dataclasses.asdict(limits),
             "cgroup": None if self.cgroup is None else self.cgroup.name,
-            "visible": [*view.python_paths()],
+            "visible": [*view.python_paths(), *visible],
             "binds": [list(pair) for pair in binds],
             "max_processes": max_processes,
         }

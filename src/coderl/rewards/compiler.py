@@ -2,9 +2,11 @@
 
 Programs compile through the judge's sandboxed compile path (`coderl.execution.compiled`):
 a timeout and memory limits, and warnings are never failures (PPOCoder's reference code failed
-any program that printed a warning, and waited forever on a compiler that hung). A sampled
-batch repeats programs often, so results are cached by a hash of (language, timeout, code), and a
-batch compiles in parallel threads (each compile is a sandboxed subprocess).
+any program that printed a warning, and waited forever on a compiler that hung); Python too
+is byte-compiled in the sandbox, under the timeout. A sampled batch repeats programs often, so
+results are cached by a hash of (language, timeout, code), and the rest compile in batches
+(`coderl.execution.compile_batch`: one sandbox per batch, precompiled C++ headers, one javac
+run for many Java programs) on parallel threads.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from coderl.execution.compiled import compiles
+from coderl.execution.compile_batch import compile_batch
 from coderl.execution.types import ErrorInfo, Judgement, Verdict
 from coderl.execution.zygote import ZygoteDied
 from coderl.problems.types import Problem
@@ -75,6 +77,7 @@ class CompilerReward:
     language: str | None = None
     timeout_s: float = 10.0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    batch_size: int = 64
     cache: CompileCache = field(default_factory=lambda: SHARED_CACHE)
     needs_tests = False  # the online loop may train it on problems without tests
 
@@ -82,35 +85,51 @@ class CompilerReward:
         if self.language is not None and self.language not in COMPILABLE_LANGUAGES:
             valid = ", ".join(COMPILABLE_LANGUAGES)
             raise ValueError(f"compiler reward: language {self.language!r}; valid: {valid}")
-        if self.timeout_s <= 0 or self.workers < 1:
-            raise ValueError("compiler reward: timeout_s must be > 0 and workers >= 1")
+        if self.timeout_s <= 0 or self.workers < 1 or self.batch_size < 1:
+            raise ValueError(
+                "compiler reward: timeout_s must be > 0, workers >= 1 and batch_size >= 1"
+            )
 
     def __call__(self, problem: Problem, program: str, judgement: Judgement) -> float | None:
         return self.score(program, self.language or problem.language)
 
     def score(self, program: str, language: str) -> float | None:
         """The reward of one program (cached)."""
+        return self.score_many([program], language)[0]
+
+    def score_many(self, programs: Sequence[str], language: str) -> list[float | None]:
+        """Rewards of a batch: each distinct program not in the cache compiled once, in
+        batches of at most ``batch_size`` (`compile_batch`: one sandbox, and for Java one
+        javac run, per batch) spread over ``workers`` threads."""
         if language not in COMPILABLE_LANGUAGES:
             valid = ", ".join(COMPILABLE_LANGUAGES)
             raise ValueError(f"compiler reward: cannot compile {language!r}; valid: {valid}")
-        key = self.cache.key(program, language, self.timeout_s)
-        known = self.cache.get(key)
-        if known is not None:
-            return 1.0 if known else -1.0
-        try:
-            ok = compiles(program, language, self.timeout_s).ok
-        except (OSError, RuntimeError, ZygoteDied) as err:  # the sandbox failed, not the program
-            log.warning("compiler reward: infra error compiling %s: %s", language, err)
-            return None
-        self.cache.put(key, ok)
-        return 1.0 if ok else -1.0
-
-    def score_many(self, programs: Sequence[str], language: str) -> list[float | None]:
-        """Rewards of a batch, compiled ``workers`` at a time; each distinct program once."""
-        distinct = list(dict.fromkeys(programs))
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            scores = dict(zip(distinct, pool.map(lambda p: self.score(p, language), distinct)))
+        scores: dict[str, float | None] = {}
+        todo = []
+        for program in dict.fromkeys(programs):
+            known = self.cache.get(self.cache.key(program, language, self.timeout_s))
+            if known is None:
+                todo.append(program)
+            else:
+                scores[program] = 1.0 if known else -1.0
+        if todo:
+            size = min(self.batch_size, -(-len(todo) // self.workers))
+            chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+            with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+                found = pool.map(lambda chunk: self._compile(chunk, language), chunks)
+                for chunk, chunk_scores in zip(chunks, found):
+                    scores.update(zip(chunk, chunk_scores))
         return [scores[program] for program in programs]
+
+    def _compile(self, programs: list[str], language: str) -> list[float | None]:
+        try:
+            results = compile_batch(programs, language, self.timeout_s)
+        except (OSError, RuntimeError, ZygoteDied) as err:  # the sandbox failed, not a program
+            log.warning("compiler reward: infra error compiling %s: %s", language, err)
+            return [None] * len(programs)
+        for program, result in zip(programs, results):
+            self.cache.put(self.cache.key(program, language, self.timeout_s), result.ok)
+        return [1.0 if result.ok else -1.0 for result in results]
 
 
 def compile_judgements(
