@@ -1,8 +1,9 @@
 """The worker's side of one sandboxed run: time it, read what it reports, classify how it ended.
 
 `CallSession` loads a program once and proxies calls into it (call and assert tests);
-`run_stdio` runs a program once on one stdin. Both return or raise judge-side facts: nothing
-the child says is taken as a verdict, and any malformed report is the program's fault.
+`StdioBatch` runs a program on each stdin of a submission's stdio tests. Both return or raise
+judge-side facts: nothing the child says is taken as a verdict, and any malformed report is
+the program's fault.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import select
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from coderl.execution.limits import Limits
 from coderl.execution.protocol import (
     NotPlainData,
     ProtocolViolation,
+    Reader,
     decode_value,
     encode_value,
     send,
@@ -243,95 +245,169 @@ class CallSession:
         )
 
 
-def run_stdio(
-    zygote: Zygote, program: bytes, stdin: bytes, limits: Limits, cpu_limit_s: float | None = None
-) -> StdioRun:
-    """Run the program once as a script on ``stdin``, capturing at most the output limit;
-    ``cpu_limit_s`` (default ``cpu_time_s``) counts every process the program starts."""
-    return finish_stdio(zygote, start_stdio(zygote, program, stdin, limits, cpu_limit_s))
+class StdioBatch:
+    """A submission's stdio tests, run one after another by one batch runner
+    (`zygote._serve_batch`): one zygote request and one sandbox setup for all of them, then
+    per test a fork of the runner, whose end the runner reports. `run` gives what a lone run
+    of the test would (the same `StdioRun`); the output is read and compared here, as ever.
 
+    A test that does not end by itself (it timed out, wrote too much, broke the protocol,
+    or the runner died) breaks the batch: the runner and all it started are killed, and the
+    next test needs a new batch. Only one child of a zygote may live at a time (a reap kills
+    them all): `close` the batch before asking the zygote for anything else."""
 
-@dataclass(frozen=True)
-class StdioChild:
-    """A stdio run asked for (`start_stdio`) and not yet read (`finish_stdio`)."""
+    def __init__(
+        self,
+        zygote: Zygote,
+        program: bytes,
+        stdins: Sequence[bytes],
+        limits: Limits,
+        max_report_bytes: int,
+    ) -> None:
+        self._zygote, self._limits, self._max_report_bytes = zygote, limits, max_report_bytes
+        self._slices, at = [], 0
+        for stdin in stdins:
+            self._slices.append((at, len(stdin)))
+            at += len(stdin)
+        budget = max(limits.total_cpu_s, limits.cpu_time_s) + 1  # tests get less each
+        self._pending = zygote.spawn_later("batch", budget, program, stdin=b"".join(stdins))
+        assert self._pending.stdout_fd is not None
+        self._child: Child | None = None
+        self._next = 0
+        self._oom_kills = zygote.counters.oom_kills() if zygote.counters is not None else 0
+        self.broken = False
 
-    pending: PendingChild
-    limits: Limits
-    cpu_limit_s: float
+    @property
+    def next_test(self) -> int:
+        """The index (into ``stdins``) of the test `run` runs next."""
+        return self._next
 
-
-def start_stdio(
-    zygote: Zygote, program: bytes, stdin: bytes, limits: Limits, cpu_limit_s: float | None = None
-) -> StdioChild:
-    cpu_limit = limits.cpu_time_s if cpu_limit_s is None else cpu_limit_s
-    pending = zygote.spawn_later("stdio", cpu_limit, program, stdin=stdin)
-    return StdioChild(pending, limits, cpu_limit)
-
-
-def finish_stdio(
-    zygote: Zygote, started: StdioChild, then: Callable[[float], Any] | None = None
-) -> StdioRun:
-    """Read the run's output and report, reap it, and decide what it did. ``then(cpu)``, if
-    given, is called once the run ended by itself (with the CPU it used so far), after the
-    reap is asked for and before its answer is read: the next run is then spawned while the
-    zygote cleans up and the worker decides this one's verdict."""
-    pending = started.pending  # its pid is read when first needed: no wait for the fork
-    if pending.program:  # too big for the pipe: written once the child exists
-        pending.child(zygote)
-    limits, cpu_limit = started.limits, started.cpu_limit_s
-    assert pending.stdout_fd is not None
-    watch = _Watch(zygote, pending, limits, cpu_limit)
-    stdout, report = bytearray(), None
-    truncated = False
-    stdout_fd, reports = pending.stdout_fd, pending.reports
-    open_fds = {stdout_fd, reports.fd}
-    try:
-        while open_fds and (ready := watch.wait(open_fds)) is not None:
-            if stdout_fd in ready:
-                chunk = os.read(stdout_fd, 1 << 16)
-                stdout += chunk
-                if not chunk:
+    def run(self, cpu_limit_s: float) -> StdioRun:
+        """Run the next test with ``cpu_limit_s`` of CPU (counting every process it starts)."""
+        assert not self.broken
+        zygote, limits = self._zygote, self._limits
+        child = self._child
+        if child is None:
+            child = self._child = self._pending.child(zygote)
+            for fd in (child.stdout_fd, child.test_reports_fd, child.reports.fd):
+                os.set_blocking(fd, False)  # drained once the runner says the test ended
+        at, size = self._slices[self._next]
+        self._next += 1
+        watch = _Watch(zygote, child, limits, cpu_limit_s, cpu_base=zygote.cpu_seconds(child))
+        stdout, reports = bytearray(), Reader(child.test_reports_fd, self._max_report_bytes)
+        report, ended, truncated, garbage = None, None, False, False
+        stdout_fd = child.stdout_fd
+        assert stdout_fd is not None
+        open_fds = {stdout_fd, reports.fd, child.reports.fd}
+        try:
+            send(child.command_fd, {"at": at, "n": size, "cpu": cpu_limit_s}, watch.deadline)
+            while open_fds and (ready := watch.wait(open_fds)) is not None:
+                if stdout_fd in ready and not _read(stdout_fd, stdout):
                     open_fds.discard(stdout_fd)
-                elif len(stdout) > limits.output_limit_bytes:
-                    truncated = True
+                if reports.fd in ready and not _pump(reports):
+                    open_fds.discard(reports.fd)
+                if child.reports.fd in ready and not _pump(child.reports):
+                    open_fds.discard(child.reports.fd)
+                ended = child.reports.take()
+                if ended is not None:  # all of the test is dead: what it wrote is all here
+                    while _read(stdout_fd, stdout, until_empty=True):
+                        pass
+                    while _pump(reports, until_empty=True):
+                        pass
+                while (message := reports.take()) is not None:
+                    report = message[0] if type(message[0]) is dict else {"event": "garbage"}
+                truncated = len(stdout) > limits.output_limit_bytes
+                if ended is not None or truncated:
                     break
-            if reports.fd in ready and not reports.pump():
-                open_fds.discard(reports.fd)
-            while (message := reports.take()) is not None:
-                report = message[0] if type(message[0]) is dict else {"event": "garbage"}
-    except (ProtocolViolation, BrokenPipeError, TimeoutError):
-        report = {"event": "garbage"}
-    cpu = watch.cpu()
-    child = pending.child(zygote)
-    stopped = watch.timed_out or truncated
-    if report is None and not stopped and (setup := child.setup_error()):
-        raise ZygoteDied(f"sandbox setup failed: {setup}")
-    owed = zygote.reap_later(child, grace_s=0.0 if stopped else 0.2)
-    if then is not None and not stopped:
-        then(cpu)
-    ending = owed.ending(zygote)
-    cpu = max(cpu, ending.cpu_time_s)
-    return StdioRun(
-        stdout=bytes(stdout[: limits.output_limit_bytes]),
-        report=report,
-        ending=ending,
-        timed_out=watch.timed_out or ending.signal == signal.SIGXCPU or cpu > cpu_limit,
-        truncated=truncated,
-        cpu_time_s=cpu,
-        wall_time_s=watch.wall(),
-    )
+        except ProtocolViolation:
+            report, garbage = {"event": "garbage"}, True
+        except (BrokenPipeError, TimeoutError):  # the runner is gone or stuck: see below
+            pass
+        cpu = watch.cpu()
+        outcome = ended[0] if ended is not None else None
+        if type(outcome) is dict and type(outcome.get("status")) is int:
+            ending = self._ending(outcome, cpu)
+        else:  # stopped, or the runner died: how it ended is the zygote's to tell
+            stopped = watch.timed_out or truncated or garbage
+            if report is None and not stopped and (setup := child.setup_error()):
+                raise ZygoteDied(f"sandbox setup failed: {setup}")
+            ending = self._kill(grace_s=0.0 if stopped else 0.2)
+            # the zygote's count is the whole batch's: this test's is what came after its start
+            ending = ending._replace(cpu_time_s=max(cpu, ending.cpu_time_s - watch.cpu_base))
+        cpu = max(cpu, ending.cpu_time_s)
+        return StdioRun(
+            stdout=bytes(stdout[: limits.output_limit_bytes]),
+            report=report,
+            ending=ending,
+            timed_out=watch.timed_out or ending.signal == signal.SIGXCPU or cpu > cpu_limit_s,
+            truncated=truncated,
+            cpu_time_s=cpu,
+            wall_time_s=watch.wall(),
+        )
+
+    def _ending(self, outcome: dict[str, Any], cpu: float) -> Ending:
+        """How a test ended, from the runner's report and the cgroup's OOM count."""
+        oom = False
+        if self._zygote.counters is not None:
+            kills = self._zygote.counters.oom_kills()
+            oom, self._oom_kills = kills > self._oom_kills, kills
+        reported = outcome.get("cpu")
+        if type(reported) in (int, float):
+            cpu = max(cpu, reported)
+        return Ending(outcome["status"], cpu, oom)
+
+    def _kill(self, grace_s: float) -> Ending:
+        """End the runner (after up to ``grace_s`` for it to end) and say how it ended."""
+        child = self._child or self._pending.child(self._zygote)
+        self._child, self.broken = None, True
+        ending = self._zygote.reap(child, grace_s=grace_s)
+        assert ending is not None
+        return ending
+
+    def close(self) -> None:
+        """Kill the runner and all it started, without waiting (unless already done)."""
+        if self.broken:
+            return
+        self.broken = True
+        child = self._child or self._pending.child(self._zygote)
+        self._zygote.reap(child, wait=False)
+
+
+def _read(fd: int, into: bytearray, until_empty: bool = False) -> bool:
+    """One read of a non-blocking pipe into ``into``; False at its end. ``until_empty``:
+    False also once it holds nothing more."""
+    try:
+        chunk = os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return not until_empty
+    into += chunk
+    return bool(chunk)
+
+
+def _pump(reader: Reader, until_empty: bool = False) -> bool:
+    """`_read` for a `Reader`."""
+    try:
+        return reader.pump()
+    except BlockingIOError:
+        return not until_empty
 
 
 class _Watch:
     """A run's CPU and wall budgets, checked whenever a wait for its output expires."""
 
     def __init__(
-        self, zygote: Zygote, child: Child | PendingChild, limits: Limits, cpu_limit_s: float
+        self,
+        zygote: Zygote,
+        child: Child | PendingChild,
+        limits: Limits,
+        cpu_limit_s: float,
+        cpu_base: float = 0.0,
     ):
         self._zygote, self._child = zygote, child
         self._cpu_limit = cpu_limit_s
+        self.cpu_base = cpu_base  # the meter's reading at the start: `cpu` counts from here
         self._start = time.monotonic()
-        self._deadline = self._start + limits.wall_s
+        self.deadline = self._start + limits.wall_s
         self._cpu_known = 0.0
         self._grace = False
         self.timed_out = False
@@ -339,7 +415,7 @@ class _Watch:
     def wait(self, fds: set[int]) -> list[int] | None:
         """The fds ready to read, or None once a budget is spent (``timed_out``)."""
         while True:
-            left_wall = self._deadline - time.monotonic()
+            left_wall = self.deadline - time.monotonic()
             left_cpu = self._cpu_limit - self._cpu_known
             if left_wall <= 0 or left_cpu <= 0:
                 self.timed_out = left_cpu <= 0 or not self._grace
@@ -351,13 +427,13 @@ class _Watch:
 
     def shorten(self, seconds: float) -> None:
         """End the wait at most ``seconds`` from now (not a timeout: the program ended)."""
-        self._deadline = min(self._deadline, time.monotonic() + seconds)
+        self.deadline = min(self.deadline, time.monotonic() + seconds)
         self._grace = True
 
     def cpu(self) -> float:
         if isinstance(self._child, PendingChild):
             self._child = self._child.child(self._zygote)
-        return self._zygote.cpu_seconds(self._child)
+        return self._zygote.cpu_seconds(self._child) - self.cpu_base
 
     def wall(self) -> float:
         return time.monotonic() - self._start

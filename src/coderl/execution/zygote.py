@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
-from coderl.execution import cgroups, harness, isolation
-from coderl.execution.protocol import Reader, frame, write_all
+from coderl.execution import cgroups, cleanup, harness, isolation
+from coderl.execution.protocol import Reader, frame, receive, receive_frame, send, write_all
 
 if TYPE_CHECKING:
     from coderl.execution.limits import Limits
@@ -63,8 +63,10 @@ _MAX_REQUEST = 1 << 16
 _PIPE_CAPACITY = 60_000  # under a pipe's 64 KiB buffer: written before the child exists
 # The zygote's fds: 0, 1 and 3 /dev/null, 2 stderr, 4 the worker's socket. The fds a request
 # brings land at 5 and up, so a child lays them out on 0-4 (0-2 stdio, 3 commands, 4 reports:
-# see harness) with plain dup2s, and closes everything else with one close_range.
+# see harness; a batch runner also 5, its tests' reports) with plain dup2s, and closes
+# everything else with one close_range.
 _DEVNULL_FD, _SOCKET_FD, _FIRST_FREE_FD = 3, 4, 5
+_TEST_REPORT_FD = 5  # a batch runner's: where each test's program reports (its fd 4)
 _MAX_FD = os.sysconf("SC_OPEN_MAX")
 
 
@@ -82,6 +84,7 @@ class Child(NamedTuple):
     stdout_fd: int | None
     setup_fd: int
     cpu_start: float  # the program's CPU meter when it was spawned (see `Zygote.cpu_seconds`)
+    test_reports_fd: int = -1  # a batch runner's: what each test's program reports
 
     def setup_error(self) -> str:
         """What went wrong while the zygote isolated the child ("" when the sandbox was set
@@ -91,7 +94,8 @@ class Child(NamedTuple):
             return setup.read().decode(errors="replace")
 
     def close(self) -> None:
-        for fd in (self.command_fd, self.reports.fd, self.stdout_fd, self.setup_fd):
+        fds = (self.command_fd, self.reports.fd, self.stdout_fd, self.setup_fd)
+        for fd in (*fds, self.test_reports_fd):
             if fd is not None and fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
@@ -141,6 +145,7 @@ class PendingChild:
         self.owed, self.command_fd, self.reports = owed, command_fd, reports
         self.stdout_fd: int | None = None
         self.setup_fd = -1
+        self.test_reports_fd = -1
         self.program = b""  # written once the child exists (when too big for the pipe)
         self._child: Child | None = None
 
@@ -158,6 +163,7 @@ class PendingChild:
             self.stdout_fd,
             self.setup_fd,
             answer["cpu0"],
+            self.test_reports_fd,
         )
         if self.program:
             with contextlib.suppress(BrokenPipeError, TimeoutError):  # seen as the child's end
@@ -268,11 +274,12 @@ class Zygote:
         answer when it is needed, so that the worker can go on meanwhile.
 
         ``mode`` "stdio" or "calls" runs ``program`` (a marshalled code object; ``prelude``:
-        with the call-based import header); "exec" runs ``argv`` (its stderr comes back on
-        ``reports.fd``). ``stdin`` set means stdin is that data and stdout is captured,
-        otherwise both are /dev/null. ``cwd``: run there (a directory of the view the caller
-        made) instead of a fresh working directory; ``memory_mb`` / ``max_processes``
-        override the limits for this child."""
+        with the call-based import header); "batch" starts a runner of ``program`` on many
+        stdins (`_serve_batch`: ``stdin`` holds them all); "exec" runs ``argv`` (its stderr
+        comes back on ``reports.fd``). ``stdin`` set means stdin is that data and stdout is
+        captured, otherwise both are /dev/null. ``cwd``: run there (a directory of the view
+        the caller made) instead of a fresh working directory; ``memory_mb`` /
+        ``max_processes`` override the limits for this child."""
         exec_mode = mode == "exec"
         stdin_fd = self._devnull
         if stdin is not None:
@@ -284,6 +291,11 @@ class Zygote:
         command_r, command_w = os.pipe() if not exec_mode else (self._devnull, -1)
         report_r, report_w = os.pipe()
         setup_r, setup_w = os.pipe()
+        fds = [stdin_fd, stdout_w, command_r, report_w, setup_w]
+        test_reports_r = -1
+        if mode == "batch":
+            test_reports_r, test_reports_w = os.pipe()
+            fds.append(test_reports_w)
         program = frame(program)
         early = not exec_mode and len(program) <= _PIPE_CAPACITY
         if early:
@@ -300,15 +312,14 @@ class Zygote:
         owed = _Owed()
         try:
             with _alarm_blocked():
-                self._request(
-                    marshal.dumps(request), [stdin_fd, stdout_w, command_r, report_w, setup_w]
-                )
+                self._request(marshal.dumps(request), fds)
                 self._owed.append(owed)
         finally:
-            for fd in {stdin_fd, stdout_w, command_r, report_w, setup_w} - {self._devnull}:
+            for fd in set(fds) - {self._devnull}:
                 os.close(fd)
         pending = PendingChild(owed, command_w, Reader(report_r, self._max_report_bytes))
         pending.stdout_fd, pending.setup_fd = stdout_r, setup_r
+        pending.test_reports_fd = test_reports_r
         if not early and not exec_mode:
             pending.program = program
         return pending
@@ -404,6 +415,7 @@ class _State:
         self.workdirs: dict[int, str | None] = {}
         self.next_workdir: str | None = None
         self.root = ""
+        self.view = False  # in the private view: /tmp is the program's scratch, emptied
 
 
 def _zygote_main(settings: dict[str, Any], limits: Limits) -> NoReturn:
@@ -432,7 +444,7 @@ def _zygote_main(settings: dict[str, Any], limits: Limits) -> NoReturn:
         features["view"] = isolation.private_view(
             settings["visible"], limits.memory_mb, rw_binds=binds
         )
-        features["mounts"] = features["view"]
+        features["mounts"] = state.view = features["view"]
         state.root = f"/tmp/coderl-sandbox-{os.getpid()}-{os.urandom(4).hex()}"
         os.mkdir(state.root, 0o711)
         os.chmod(state.root, 0o711)  # not narrowed by the umask
@@ -543,19 +555,30 @@ def _child_main(
     request: dict[str, Any], fds: list[int], state: _State, workdir: str, memory_mb: int
 ) -> NoReturn:
     """In the forked child: lay out fds, isolate, then hand over to the harness (or exec)."""
-    stdin_fd, stdout_fd, command_fd, report_fd, setup_fd = fds  # all >= _FIRST_FREE_FD
-    exec_mode = request["mode"] == "exec"
+    # all >= _FIRST_FREE_FD, in this order: setup_fd > stdin_fd >= 5, so that the dup2 onto
+    # _TEST_REPORT_FD (5) replaces at most an fd already laid out
+    stdin_fd, stdout_fd, command_fd, report_fd, setup_fd, *test_reports = fds
+    mode = request["mode"]
+    exec_mode = mode == "exec"
     try:
         os.dup2(stdin_fd, 0)
         os.dup2(stdout_fd, 1)
         os.dup2(report_fd if exec_mode else _DEVNULL_FD, 2)
         os.dup2(command_fd, 3)  # replaces /dev/null
         os.dup2(report_fd, 4)  # replaces the zygote's socket
-        os.closerange(_FIRST_FREE_FD, setup_fd)
+        for fd in test_reports:
+            os.dup2(fd, _TEST_REPORT_FD)
+        os.closerange(_FIRST_FREE_FD + len(test_reports), setup_fd)
         os.closerange(setup_fd + 1, _MAX_FD)
         if state.uid is not None:  # up to the zygote's hard limit (the JVM's threads)
             nproc = request.get("nproc", state.limits.max_processes)
+            nproc += mode == "batch"  # the runner is one process more than its tests
             resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        if mode == "batch":  # the runner writes each stdin into a file; each test sets this
+            resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)
+            isolation.become_subreaper()  # what a test leaves is the runner's to kill
+        else:
+            isolation.limit_file_size(state.limits)
         limits = state.limits
         if memory_mb != limits.memory_mb:
             limits = SimpleNamespace(memory_mb=memory_mb)
@@ -571,7 +594,77 @@ def _child_main(
         os.write(setup_fd, repr(err).encode() or b"setup failed")
         os._exit(1)
     os.close(setup_fd)
-    harness.serve(request["mode"], request.get("prelude", False))
+    if mode == "batch":
+        _serve_batch(state, workdir)
+    harness.serve(mode, request.get("prelude", False))
+
+
+def _serve_batch(state: _State, workdir: str) -> NoReturn:
+    """A batch runner: one sandboxed process (set up once) that runs the program on one stdin
+    per command, each time in a fresh fork of itself, and reports how each ended.
+
+    Commands on fd 3 (after the program): ``{"at", "n", "cpu"}``, the test's stdin as a
+    slice of fd 0 and its CPU limit; end of file: exit. Each test gets its own copy of the
+    stdin (so it reads its own and no other), fd 1 (shared stdout: the worker knows a test's
+    output ended by this runner's report), its own session, and fd 4 onto
+    `_TEST_REPORT_FD`. Before it reports ``{"status", "cpu"}`` on fd 4 the runner kills
+    everything the test left (it is their subreaper) and empties the working and scratch
+    dirs: nothing of one test reaches the next. A test cannot reach this process's fds or
+    memory (it is not dumpable, as every process that dropped root); whatever it does to
+    this process (kill, stop) is seen as its own failure, as nothing is reported for it."""
+    try:
+        compiled = marshal.loads(receive_frame(harness.COMMAND_FD, harness.MAX_COMMAND_BYTES))
+        while True:
+            try:
+                command = receive(harness.COMMAND_FD, 1 << 12)
+            except EOFError:
+                break
+            stdin = os.memfd_create("stdin", 0)
+            data = os.pread(0, command["n"], command["at"])
+            while data:
+                data = data[os.write(stdin, data) :]
+            os.lseek(stdin, 0, os.SEEK_SET)
+            for fd in (1, _TEST_REPORT_FD):  # as a fresh pipe would be, whatever the last did
+                os.set_blocking(fd, True)
+            pid = os.fork()
+            if pid == 0:
+                _batch_test_main(stdin, command["cpu"], state.limits, compiled)
+            os.close(stdin)
+            _, status, usage = os.wait4(pid, 0)
+            statuses: dict[int, tuple[int, float]] = {}
+            isolation.kill_descendants(statuses, single_threaded=True)
+            cpu = usage.ru_utime + usage.ru_stime + sum(s for _, s in statuses.values())
+            _empty_run_dirs(state, workdir)
+            send(harness.REPORT_FD, {"status": status, "cpu": cpu})
+    finally:
+        os._exit(0)
+
+
+def _batch_test_main(stdin: int, cpu_s: float, limits: Limits, compiled: Any) -> NoReturn:
+    """In a fork of the batch runner: one test, as `_child_main` would run it."""
+    try:
+        os.dup2(stdin, 0)
+        os.dup2(_TEST_REPORT_FD, harness.REPORT_FD)
+        os.close(harness.COMMAND_FD)
+        os.closerange(_TEST_REPORT_FD, _MAX_FD)
+        os.setsid()
+        cpu = max(1, int(cpu_s + 0.999))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        isolation.limit_file_size(limits)
+        isolation.die_with_parent()
+    except BaseException:  # only lowering limits: never fails; if it did, no program runs
+        os._exit(126)
+    harness.run_stdio_once(compiled)
+
+
+def _empty_run_dirs(state: _State, workdir: str) -> None:
+    """Between a batch's tests: empty the working dir (the program may have shut it) and,
+    in the view, the scratch dirs. As the sandbox uid: it can touch nothing else."""
+    with contextlib.suppress(OSError):
+        os.chmod(workdir, 0o700)
+    cleanup.empty_dir(workdir)
+    if state.view:
+        isolation.empty_scratch_dirs(keep=state.root)
 
 
 def _reap(pid: int, grace_s: float, state: _State) -> dict[str, Any]:
