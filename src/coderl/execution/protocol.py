@@ -195,6 +195,10 @@ class Reader:
         self._buffer += chunk
         return bool(chunk)
 
+    def feed(self, data: bytes) -> None:
+        """Add bytes read elsewhere (a file the peer wrote)."""
+        self._buffer += data
+
     def take(self) -> tuple[Any] | None:
         """The next complete message, as a 1-tuple, or None."""
         if len(self._buffer) < _HEADER.size:

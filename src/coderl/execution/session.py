@@ -8,6 +8,8 @@ the program's fault.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import select
 import signal
@@ -248,13 +250,14 @@ class CallSession:
 class StdioBatch:
     """A submission's stdio tests, run one after another by one batch runner
     (`zygote._serve_batch`): one zygote request and one sandbox setup for all of them, then
-    per test a fork of the runner, whose end the runner reports. `run` gives what a lone run
-    of the test would (the same `StdioRun`); the output is read and compared here, as ever.
+    per test a fork of the runner, which starts the next test as soon as it sent what the
+    last one did; the worker decides each verdict meanwhile. `run` gives what a lone run of
+    the test would (the same `StdioRun`); the output is compared here, as ever.
 
-    A test that does not end by itself (it timed out, wrote too much, broke the protocol,
-    or the runner died) breaks the batch: the runner and all it started are killed, and the
-    next test needs a new batch. Only one child of a zygote may live at a time (a reap kills
-    them all): `close` the batch before asking the zygote for anything else."""
+    A test that does not end in time, or whose runner died, breaks the batch: the runner and
+    all it started are killed, and the next test needs a new batch. Only one child of a
+    zygote may live at a time (a reap kills them all): `close` the batch before asking the
+    zygote for anything else."""
 
     def __init__(
         self,
@@ -265,101 +268,86 @@ class StdioBatch:
         max_report_bytes: int,
     ) -> None:
         self._zygote, self._limits, self._max_report_bytes = zygote, limits, max_report_bytes
-        self._slices, at = [], 0
+        slices, at = [], 0
         for stdin in stdins:
-            self._slices.append((at, len(stdin)))
+            slices.append([at, len(stdin)])
             at += len(stdin)
-        budget = max(limits.total_cpu_s, limits.cpu_time_s) + 1  # tests get less each
-        self._pending = zygote.spawn_later("batch", budget, program, stdin=b"".join(stdins))
-        assert self._pending.stdout_fd is not None
-        self._child: Child | None = None
-        self._next = 0
+        budget = max(limits.total_cpu_s, limits.cpu_time_s) + 1  # the runner's own, a backstop
+        pending = zygote.spawn_later("batch", budget, program, stdin=b"".join(stdins))
+        self._child: Child | PendingChild = pending
+        if pending.program:  # too big for the pipe: written once the child exists, first
+            self._child = pending.child(zygote)
+        with contextlib.suppress(BrokenPipeError):  # the runner is gone: `run` finds out why
+            send(pending.command_fd, {"tests": slices, "cpu": limits.cpu_time_s})
+        self._cpu_mark = 0.0  # the meter when the last test ended: the next one's start
         self._oom_kills = zygote.counters.oom_kills() if zygote.counters is not None else 0
+        self.tests_run = 0
         self.broken = False
 
-    @property
-    def next_test(self) -> int:
-        """The index (into ``stdins``) of the test `run` runs next."""
-        return self._next
-
     def run(self, cpu_limit_s: float) -> StdioRun:
-        """Run the next test with ``cpu_limit_s`` of CPU (counting every process it starts)."""
+        """The next test's run, with ``cpu_limit_s`` of CPU for all its processes."""
         assert not self.broken
         zygote, limits = self._zygote, self._limits
+        if isinstance(self._child, PendingChild):
+            self._child = self._child.child(zygote)
         child = self._child
-        if child is None:
-            child = self._child = self._pending.child(zygote)
-            for fd in (child.stdout_fd, child.test_reports_fd, child.reports.fd):
-                os.set_blocking(fd, False)  # drained once the runner says the test ended
-        at, size = self._slices[self._next]
-        self._next += 1
-        watch = _Watch(zygote, child, limits, cpu_limit_s, cpu_base=zygote.cpu_seconds(child))
-        stdout, reports = bytearray(), Reader(child.test_reports_fd, self._max_report_bytes)
-        report, ended, truncated, garbage = None, None, False, False
-        stdout_fd = child.stdout_fd
-        assert stdout_fd is not None
-        open_fds = {stdout_fd, reports.fd, child.reports.fd}
+        self.tests_run += 1
+        watch = _Watch(zygote, child, limits, cpu_limit_s, cpu_base=self._cpu_mark)
+        frames: list[bytes] = []
+        channel = child.reports
+        ended = False  # the runner closed its end
         try:
-            send(child.command_fd, {"at": at, "n": size, "cpu": cpu_limit_s}, watch.deadline)
-            while open_fds and (ready := watch.wait(open_fds)) is not None:
-                if stdout_fd in ready and not _read(stdout_fd, stdout):
-                    open_fds.discard(stdout_fd)
-                if reports.fd in ready and not _pump(reports):
-                    open_fds.discard(reports.fd)
-                if child.reports.fd in ready and not _pump(child.reports):
-                    open_fds.discard(child.reports.fd)
-                ended = child.reports.take()
-                if ended is not None:  # all of the test is dead: what it wrote is all here
-                    while _read(stdout_fd, stdout, until_empty=True):
-                        pass
-                    while _pump(reports, until_empty=True):
-                        pass
-                while (message := reports.take()) is not None:
-                    report = message[0] if type(message[0]) is dict else {"event": "garbage"}
-                truncated = len(stdout) > limits.output_limit_bytes
-                if ended is not None or truncated:
+            while True:  # what the last read brought may hold this test's frames already
+                while len(frames) < 3 and (message := channel.take()) is not None:
+                    frames.append(message[0])
+                if len(frames) == 3 or ended or watch.wait({channel.fd}) is None:
                     break
-        except ProtocolViolation:
-            report, garbage = {"event": "garbage"}, True
-        except (BrokenPipeError, TimeoutError):  # the runner is gone or stuck: see below
-            pass
+                ended = not channel.pump()
+        except ProtocolViolation:  # cannot be the program's doing: only the runner writes
+            frames = []
         cpu = watch.cpu()
-        outcome = ended[0] if ended is not None else None
-        if type(outcome) is dict and type(outcome.get("status")) is int:
-            ending = self._ending(outcome, cpu)
-        else:  # stopped, or the runner died: how it ended is the zygote's to tell
-            stopped = watch.timed_out or truncated or garbage
-            if report is None and not stopped and (setup := child.setup_error()):
+        head = _head(frames[0]) if len(frames) == 3 else None
+        if head is not None:
+            self._cpu_mark = watch.cpu_base + cpu
+            ending = self._ending(head, cpu)
+            stdout = frames[1]
+            report = _last_report(frames[2], self._max_report_bytes)
+        else:  # out of time, or the runner died: how it ended is the zygote's to tell
+            if not watch.timed_out and (setup := child.setup_error()):
                 raise ZygoteDied(f"sandbox setup failed: {setup}")
-            ending = self._kill(grace_s=0.0 if stopped else 0.2)
-            # the zygote's count is the whole batch's: this test's is what came after its start
+            ending = self._kill(grace_s=0.0 if watch.timed_out else 0.2)
+            # the zygote counts the whole batch: this test's is what came after its start
             ending = ending._replace(cpu_time_s=max(cpu, ending.cpu_time_s - watch.cpu_base))
+            stdout, report = b"", None
         cpu = max(cpu, ending.cpu_time_s)
+        truncated = len(stdout) > limits.output_limit_bytes
+        timed_out = watch.timed_out or ending.signal == signal.SIGXCPU or cpu > cpu_limit_s
+        if truncated:  # it wrote too much before whatever else it did: that is its verdict
+            timed_out, ending = False, ending._replace(oom_killed=False)
         return StdioRun(
-            stdout=bytes(stdout[: limits.output_limit_bytes]),
+            stdout=stdout[: limits.output_limit_bytes],
             report=report,
             ending=ending,
-            timed_out=watch.timed_out or ending.signal == signal.SIGXCPU or cpu > cpu_limit_s,
+            timed_out=timed_out,
             truncated=truncated,
             cpu_time_s=cpu,
             wall_time_s=watch.wall(),
         )
 
-    def _ending(self, outcome: dict[str, Any], cpu: float) -> Ending:
-        """How a test ended, from the runner's report and the cgroup's OOM count."""
+    def _ending(self, head: dict[str, Any], cpu: float) -> Ending:
+        """How a test ended, from the runner's word and the cgroup's OOM count."""
         oom = False
         if self._zygote.counters is not None:
             kills = self._zygote.counters.oom_kills()
             oom, self._oom_kills = kills > self._oom_kills, kills
-        reported = outcome.get("cpu")
-        if type(reported) in (int, float):
-            cpu = max(cpu, reported)
-        return Ending(outcome["status"], cpu, oom)
+        return Ending(head["status"], max(cpu, head["cpu"]), oom)
 
     def _kill(self, grace_s: float) -> Ending:
         """End the runner (after up to ``grace_s`` for it to end) and say how it ended."""
-        child = self._child or self._pending.child(self._zygote)
-        self._child, self.broken = None, True
+        self.broken = True
+        child = self._child
+        if isinstance(child, PendingChild):
+            child = child.child(self._zygote)
         ending = self._zygote.reap(child, grace_s=grace_s)
         assert ending is not None
         return ending
@@ -369,27 +357,35 @@ class StdioBatch:
         if self.broken:
             return
         self.broken = True
-        child = self._child or self._pending.child(self._zygote)
+        child = self._child
+        if isinstance(child, PendingChild):
+            child = child.child(self._zygote)
         self._zygote.reap(child, wait=False)
 
 
-def _read(fd: int, into: bytearray, until_empty: bool = False) -> bool:
-    """One read of a non-blocking pipe into ``into``; False at its end. ``until_empty``:
-    False also once it holds nothing more."""
+def _head(data: bytes) -> dict[str, Any] | None:
+    """The runner's word on how a test ended, if well formed."""
     try:
-        chunk = os.read(fd, 1 << 16)
-    except BlockingIOError:
-        return not until_empty
-    into += chunk
-    return bool(chunk)
+        head = json.loads(data)
+    except ValueError:
+        return None
+    if type(head) is not dict or type(head.get("status")) is not int:
+        return None
+    return head if type(head.get("cpu")) in (int, float) else None
 
 
-def _pump(reader: Reader, until_empty: bool = False) -> bool:
-    """`_read` for a `Reader`."""
+def _last_report(data: bytes, max_bytes: int) -> dict[str, Any] | None:
+    """The program's last report among the messages it wrote (a partial last one is not a
+    message); a malformed one makes it ``{"event": "garbage"}``."""
+    reader = Reader(-1, max_bytes)
+    reader.feed(data)
+    report = None
     try:
-        return reader.pump()
-    except BlockingIOError:
-        return not until_empty
+        while (message := reader.take()) is not None:
+            report = message[0] if type(message[0]) is dict else {"event": "garbage"}
+    except ProtocolViolation:
+        return {"event": "garbage"}
+    return report
 
 
 class _Watch:

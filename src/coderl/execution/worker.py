@@ -93,7 +93,7 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
                 break
             cpu_limit = budget.next_cpu_limit()
             if test.kind == "stdio":
-                if batch is None or batch.broken or batch_start + batch.next_test != index:
+                if batch is None or batch.broken or batch_start + batch.tests_run != index:
                     if batch is not None:
                         batch.close()
                     batch, batch_start = _stdio_batch(job, index, zygote, program, config), index

@@ -32,7 +32,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from coderl.execution import cgroups, cleanup, harness, isolation
-from coderl.execution.protocol import Reader, frame, receive, receive_frame, send, write_all
+from coderl.execution.protocol import Reader, frame, pack, receive, receive_frame, write_all
 
 if TYPE_CHECKING:
     from coderl.execution.limits import Limits
@@ -63,10 +63,8 @@ _MAX_REQUEST = 1 << 16
 _PIPE_CAPACITY = 60_000  # under a pipe's 64 KiB buffer: written before the child exists
 # The zygote's fds: 0, 1 and 3 /dev/null, 2 stderr, 4 the worker's socket. The fds a request
 # brings land at 5 and up, so a child lays them out on 0-4 (0-2 stdio, 3 commands, 4 reports:
-# see harness; a batch runner also 5, its tests' reports) with plain dup2s, and closes
-# everything else with one close_range.
+# see harness) with plain dup2s, and closes everything else with one close_range.
 _DEVNULL_FD, _SOCKET_FD, _FIRST_FREE_FD = 3, 4, 5
-_TEST_REPORT_FD = 5  # a batch runner's: where each test's program reports (its fd 4)
 _MAX_FD = os.sysconf("SC_OPEN_MAX")
 
 
@@ -84,7 +82,6 @@ class Child(NamedTuple):
     stdout_fd: int | None
     setup_fd: int
     cpu_start: float  # the program's CPU meter when it was spawned (see `Zygote.cpu_seconds`)
-    test_reports_fd: int = -1  # a batch runner's: what each test's program reports
 
     def setup_error(self) -> str:
         """What went wrong while the zygote isolated the child ("" when the sandbox was set
@@ -94,8 +91,7 @@ class Child(NamedTuple):
             return setup.read().decode(errors="replace")
 
     def close(self) -> None:
-        fds = (self.command_fd, self.reports.fd, self.stdout_fd, self.setup_fd)
-        for fd in (*fds, self.test_reports_fd):
+        for fd in (self.command_fd, self.reports.fd, self.stdout_fd, self.setup_fd):
             if fd is not None and fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
@@ -145,7 +141,6 @@ class PendingChild:
         self.owed, self.command_fd, self.reports = owed, command_fd, reports
         self.stdout_fd: int | None = None
         self.setup_fd = -1
-        self.test_reports_fd = -1
         self.program = b""  # written once the child exists (when too big for the pipe)
         self._child: Child | None = None
 
@@ -163,7 +158,6 @@ class PendingChild:
             self.stdout_fd,
             self.setup_fd,
             answer["cpu0"],
-            self.test_reports_fd,
         )
         if self.program:
             with contextlib.suppress(BrokenPipeError, TimeoutError):  # seen as the child's end
@@ -275,9 +269,10 @@ class Zygote:
 
         ``mode`` "stdio" or "calls" runs ``program`` (a marshalled code object; ``prelude``:
         with the call-based import header); "batch" starts a runner of ``program`` on many
-        stdins (`_serve_batch`: ``stdin`` holds them all); "exec" runs ``argv`` (its stderr
-        comes back on ``reports.fd``). ``stdin`` set means stdin is that data and stdout is
-        captured, otherwise both are /dev/null. ``cwd``: run there (a directory of the view
+        stdins (`_serve_batch`: ``stdin`` holds them all, its reports bring each test's
+        output); "exec" runs ``argv`` (its stderr comes back on ``reports.fd``). ``stdin`` set
+        means stdin is that data and stdout is captured (not for "batch"), otherwise both are
+        /dev/null. ``cwd``: run there (a directory of the view
         the caller made) instead of a fresh working directory; ``memory_mb`` /
         ``max_processes`` override the limits for this child."""
         exec_mode = mode == "exec"
@@ -287,15 +282,12 @@ class Zygote:
             if stdin:
                 os.write(stdin_fd, stdin)
             os.lseek(stdin_fd, 0, os.SEEK_SET)
-        stdout_r, stdout_w = os.pipe() if stdin is not None else (None, self._devnull)
+        captured = stdin is not None and mode != "batch"
+        stdout_r, stdout_w = os.pipe() if captured else (None, self._devnull)
         command_r, command_w = os.pipe() if not exec_mode else (self._devnull, -1)
         report_r, report_w = os.pipe()
         setup_r, setup_w = os.pipe()
         fds = [stdin_fd, stdout_w, command_r, report_w, setup_w]
-        test_reports_r = -1
-        if mode == "batch":
-            test_reports_r, test_reports_w = os.pipe()
-            fds.append(test_reports_w)
         program = frame(program)
         early = not exec_mode and len(program) <= _PIPE_CAPACITY
         if early:
@@ -317,9 +309,12 @@ class Zygote:
         finally:
             for fd in set(fds) - {self._devnull}:
                 os.close(fd)
-        pending = PendingChild(owed, command_w, Reader(report_r, self._max_report_bytes))
+        if mode == "batch":  # frames of raw bytes: see `_serve_batch`
+            reports = Reader(report_r, self._max_report_bytes + 1, decode=bytes)
+        else:
+            reports = Reader(report_r, self._max_report_bytes)
+        pending = PendingChild(owed, command_w, reports)
         pending.stdout_fd, pending.setup_fd = stdout_r, setup_r
-        pending.test_reports_fd = test_reports_r
         if not early and not exec_mode:
             pending.program = program
         return pending
@@ -555,9 +550,7 @@ def _child_main(
     request: dict[str, Any], fds: list[int], state: _State, workdir: str, memory_mb: int
 ) -> NoReturn:
     """In the forked child: lay out fds, isolate, then hand over to the harness (or exec)."""
-    # all >= _FIRST_FREE_FD, in this order: setup_fd > stdin_fd >= 5, so that the dup2 onto
-    # _TEST_REPORT_FD (5) replaces at most an fd already laid out
-    stdin_fd, stdout_fd, command_fd, report_fd, setup_fd, *test_reports = fds
+    stdin_fd, stdout_fd, command_fd, report_fd, setup_fd = fds  # all >= _FIRST_FREE_FD
     mode = request["mode"]
     exec_mode = mode == "exec"
     try:
@@ -566,9 +559,7 @@ def _child_main(
         os.dup2(report_fd if exec_mode else _DEVNULL_FD, 2)
         os.dup2(command_fd, 3)  # replaces /dev/null
         os.dup2(report_fd, 4)  # replaces the zygote's socket
-        for fd in test_reports:
-            os.dup2(fd, _TEST_REPORT_FD)
-        os.closerange(_FIRST_FREE_FD + len(test_reports), setup_fd)
+        os.closerange(_FIRST_FREE_FD, setup_fd)
         os.closerange(setup_fd + 1, _MAX_FD)
         if state.uid is not None:  # up to the zygote's hard limit (the JVM's threads)
             nproc = request.get("nproc", state.limits.max_processes)
@@ -600,53 +591,66 @@ def _child_main(
 
 
 def _serve_batch(state: _State, workdir: str) -> NoReturn:
-    """A batch runner: one sandboxed process (set up once) that runs the program on one stdin
-    per command, each time in a fresh fork of itself, and reports how each ended.
+    """A batch runner: one sandboxed process (set up once) that runs the program on each
+    stdin of a submission's stdio tests in turn, each in a fresh fork of itself, and sends
+    what each did. The worker decides the verdicts, and kills the runner to stop.
 
-    Commands on fd 3 (after the program): ``{"at", "n", "cpu"}``, the test's stdin as a
-    slice of fd 0 and its CPU limit; end of file: exit. Each test gets its own copy of the
-    stdin (so it reads its own and no other), fd 1 (shared stdout: the worker knows a test's
-    output ended by this runner's report), its own session, and fd 4 onto
-    `_TEST_REPORT_FD`. Before it reports ``{"status", "cpu"}`` on fd 4 the runner kills
-    everything the test left (it is their subreaper) and empties the working and scratch
-    dirs: nothing of one test reaches the next. A test cannot reach this process's fds or
-    memory (it is not dumpable, as every process that dropped root); whatever it does to
-    this process (kill, stop) is seen as its own failure, as nothing is reported for it."""
+    On fd 3, after the program: ``{"tests": [[at, n], ...], "cpu": s}``, each test's stdin
+    as a slice of fd 0, and the CPU limit of one process (the worker counts the test's
+    processes together). Each test gets its own copy of its stdin (it reads no other's),
+    stdout and report files (fds 1 and 4), and session. Once it ended the runner kills
+    everything it left (the runner is their subreaper), empties the working and scratch
+    dirs, and sends on fd 4 three frames: ``{"status", "cpu"}`` (JSON), the test's stdout
+    and its reports (raw, each cut one byte past its limit). Nothing of one test reaches the
+    next. A test cannot reach this process's fds or memory (it is not dumpable, as no process
+    that dropped root is); what it does to this process (kill, stop) ends the batch as that
+    test's own failure."""
     try:
         compiled = marshal.loads(receive_frame(harness.COMMAND_FD, harness.MAX_COMMAND_BYTES))
-        while True:
-            try:
-                command = receive(harness.COMMAND_FD, 1 << 12)
-            except EOFError:
-                break
-            stdin = os.memfd_create("stdin", 0)
-            data = os.pread(0, command["n"], command["at"])
-            while data:
-                data = data[os.write(stdin, data) :]
-            os.lseek(stdin, 0, os.SEEK_SET)
-            for fd in (1, _TEST_REPORT_FD):  # as a fresh pipe would be, whatever the last did
-                os.set_blocking(fd, True)
+        command = receive(harness.COMMAND_FD, harness.MAX_COMMAND_BYTES)
+        os.close(harness.COMMAND_FD)
+        limits = state.limits
+        report_cap = 4 * limits.output_limit_bytes + 1
+        for at, size in command["tests"]:
+            stdin = _memfd(os.pread(0, size, at))
+            stdout, reports = _memfd(), _memfd()
             pid = os.fork()
             if pid == 0:
-                _batch_test_main(stdin, command["cpu"], state.limits, compiled)
+                _batch_test_main(stdin, stdout, reports, command["cpu"], limits, compiled)
             os.close(stdin)
             _, status, usage = os.wait4(pid, 0)
             statuses: dict[int, tuple[int, float]] = {}
             isolation.kill_descendants(statuses, single_threaded=True)
             cpu = usage.ru_utime + usage.ru_stime + sum(s for _, s in statuses.values())
+            output = os.pread(stdout, limits.output_limit_bytes + 1, 0)
+            said = os.pread(reports, report_cap, 0)
+            os.close(stdout)
+            os.close(reports)
             _empty_run_dirs(state, workdir)
-            send(harness.REPORT_FD, {"status": status, "cpu": cpu})
+            head = pack({"status": status, "cpu": cpu})
+            write_all(harness.REPORT_FD, b"".join((head, frame(output), frame(said))))
     finally:
         os._exit(0)
 
 
-def _batch_test_main(stdin: int, cpu_s: float, limits: Limits, compiled: Any) -> NoReturn:
+def _memfd(data: bytes = b"") -> int:
+    fd = os.memfd_create("run", 0)
+    while data:
+        data = data[os.write(fd, data) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _batch_test_main(
+    stdin: int, stdout: int, reports: int, cpu_s: float, limits: Limits, compiled: Any
+) -> NoReturn:
     """In a fork of the batch runner: one test, as `_child_main` would run it."""
     try:
         os.dup2(stdin, 0)
-        os.dup2(_TEST_REPORT_FD, harness.REPORT_FD)
-        os.close(harness.COMMAND_FD)
-        os.closerange(_TEST_REPORT_FD, _MAX_FD)
+        os.dup2(stdout, 1)
+        os.dup2(reports, harness.REPORT_FD)
+        os.closerange(harness.COMMAND_FD, harness.REPORT_FD)  # whatever is left on fd 3
+        os.closerange(harness.REPORT_FD + 1, _MAX_FD)
         os.setsid()
         cpu = max(1, int(cpu_s + 0.999))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
