@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_ROOT = os.geteuid() == 0  # root needs no permission to remove; others open dirs up first
 
 
 def remove_tree(path: str) -> bool:
@@ -38,21 +39,6 @@ def remove_tree(path: str) -> bool:
     finally:
         os.close(top)
     return _quiet(os.rmdir, path)
-
-
-def empty_dir(path: str) -> bool:
-    """Remove everything in the directory ``path`` but the directory itself, as
-    `remove_tree` would. True when it could be opened."""
-    try:
-        top = os.open(path, _DIR_FLAGS)
-    except OSError:
-        return False
-    try:
-        _writable(top)
-        _empty(top)
-    finally:
-        os.close(top)
-    return True
 
 
 def _empty(top: int) -> None:
@@ -122,9 +108,7 @@ def _open_dir(parent: int, name: str) -> int | None:
 
 
 def _writable(fd: int) -> None:
-    """Root needs no permission to remove; others open dirs up first. (Asked each time: a
-    batch runner, forked from the root zygote, cleans up as the sandbox uid.)"""
-    if os.geteuid() != 0:
+    if not _ROOT:
         _quiet(os.fchmod, fd, 0o700)
 
 

@@ -70,16 +70,6 @@ def serve(mode: str, prelude: bool = False) -> NoReturn:
         _exit(0)
 
 
-def run_stdio_once(compiled: Any) -> NoReturn:
-    """Run a code object as one stdio test (a batch runner's fork: `zygote._serve_batch`),
-    then exit as `serve` does."""
-    try:
-        _run_stdio(compiled)
-    finally:
-        _closerange(0, REPORT_FD + 1)
-        _exit(0)
-
-
 def prepare_streams() -> None:
     """Text streams on fds 0-2, made once in the zygote (never written there): each child
     gets them with empty buffers, on the fds the zygote laid out for it."""

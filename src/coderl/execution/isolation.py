@@ -151,27 +151,24 @@ def make_workdir(parent: str, uid: int | None) -> str:
 
 
 def restrict_inherited(uid: int | None, limits: Limits, max_processes: int | None = None) -> None:
-    """The restrictions a fork inherits: largest file (the soft limit only: `limit_file_size`
-    sets the hard one in each child, and a batch runner needs none), no core dumps, no POSIX
-    message queue,
+    """The restrictions a fork inherits: no core dumps, no POSIX message queue,
     the sandbox uid's process count (``max_processes`` as the hard limit, up to which a child
     may be given more: the JVM), no supplementary groups, a private umask, no new privileges
     through exec. A zygote sets them once, before its first fork (root, which it is, is
-    exempt from the process count). Only root could undo them, and a sandbox never is root."""
-    size = limits.file_size_mb << 20
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
+    exempt from the process count). Only root could undo them, and a sandbox never is root.
+    The largest file is each child's (`limit_file_size`): a zygote writes stdins of any size."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
     os.umask(0o077)
     if uid is not None:
-        hard = max(limits.max_processes + 1, max_processes or 0)  # +1: a batch runner
+        hard = max(limits.max_processes, max_processes or 0)
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, hard))
         os.setgroups([])
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
 
 
 def limit_file_size(limits: Limits) -> None:
-    """The largest file a program may write, for good (see `restrict_inherited`)."""
+    """In a forked child: the largest file it may write (stdout included, for a batch)."""
     size = limits.file_size_mb << 20
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 

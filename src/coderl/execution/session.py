@@ -8,13 +8,11 @@ the program's fault.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import select
 import signal
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -248,76 +246,60 @@ class CallSession:
 
 
 class StdioBatch:
-    """A submission's stdio tests, run one after another by one batch runner
-    (`zygote._serve_batch`): one zygote request and one sandbox setup for all of them, then
-    per test a fork of the runner, which starts the next test as soon as it sent what the
-    last one did; the worker decides each verdict meanwhile. `run` gives what a lone run of
-    the test would (the same `StdioRun`); the output is compared here, as ever.
+    """A submission's stdio tests, run one after another by the zygote on one request
+    (`Zygote.start_batch`): it starts each next test as soon as the last one ended and its
+    output was sent, while the worker decides that one's verdict. `run` gives what a lone run
+    of the test would (the same `StdioRun`); the output is compared here, as ever.
 
-    A test that does not end in time, or whose runner died, breaks the batch: the runner and
-    all it started are killed, and the next test needs a new batch. Only one child of a
-    zygote may live at a time (a reap kills them all): `close` the batch before asking the
-    zygote for anything else."""
+    A test that runs out of time, or that the zygote does not report on, ends the batch
+    (``broken``): the next test needs a new one. Nothing else may be asked of the zygote
+    while a batch runs: `close` it first."""
 
     def __init__(
         self,
         zygote: Zygote,
         program: bytes,
-        stdins: Sequence[bytes],
+        stdins: list[bytes],
         limits: Limits,
         max_report_bytes: int,
     ) -> None:
         self._zygote, self._limits, self._max_report_bytes = zygote, limits, max_report_bytes
-        slices, at = [], 0
-        for stdin in stdins:
-            slices.append([at, len(stdin)])
-            at += len(stdin)
-        budget = max(limits.total_cpu_s, limits.cpu_time_s) + 1  # the runner's own, a backstop
-        pending = zygote.spawn_later("batch", budget, program, stdin=b"".join(stdins))
-        self._child: Child | PendingChild = pending
-        if pending.program:  # too big for the pipe: written once the child exists, first
-            self._child = pending.child(zygote)
-        with contextlib.suppress(BrokenPipeError):  # the runner is gone: `run` finds out why
-            send(pending.command_fd, {"tests": slices, "cpu": limits.cpu_time_s})
-        self._cpu_mark = 0.0  # the meter when the last test ended: the next one's start
-        self._oom_kills = zygote.counters.oom_kills() if zygote.counters is not None else 0
+        self._owed, self._channel = zygote.start_batch(program, stdins, limits.cpu_time_s)
+        self._tests = len(stdins)
+        self._done = False  # every test ran and was reported: the zygote ends the batch
+        # with cgroups, the meter counts every process of the running test (else nothing:
+        # RLIMIT_CPU per process is the limit); its reading when the last test ended is the
+        # next one's start
+        self._cpu_mark = zygote.cpu_seconds()
         self.tests_run = 0
         self.broken = False
 
     def run(self, cpu_limit_s: float) -> StdioRun:
         """The next test's run, with ``cpu_limit_s`` of CPU for all its processes."""
         assert not self.broken
-        zygote, limits = self._zygote, self._limits
-        if isinstance(self._child, PendingChild):
-            self._child = self._child.child(zygote)
-        child = self._child
+        zygote, limits, channel = self._zygote, self._limits, self._channel
         self.tests_run += 1
-        watch = _Watch(zygote, child, limits, cpu_limit_s, cpu_base=self._cpu_mark)
+        watch = _Watch(zygote, None, limits, cpu_limit_s, cpu_base=self._cpu_mark)
         frames: list[bytes] = []
-        channel = child.reports
-        ended = False  # the runner closed its end
-        try:
-            while True:  # what the last read brought may hold this test's frames already
-                while len(frames) < 3 and (message := channel.take()) is not None:
-                    frames.append(message[0])
-                if len(frames) == 3 or ended or watch.wait({channel.fd}) is None:
-                    break
-                ended = not channel.pump()
-        except ProtocolViolation:  # cannot be the program's doing: only the runner writes
-            frames = []
+        ended = False  # the zygote closed the channel
+        while True:  # what the last read brought may hold this test's frames already
+            while len(frames) < 3 and (message := channel.take()) is not None:
+                frames.append(message[0])
+            if len(frames) == 3 or ended or watch.wait({channel.fd}) is None:
+                break
+            ended = not channel.pump()
         cpu = watch.cpu()
         head = _head(frames[0]) if len(frames) == 3 else None
         if head is not None:
             self._cpu_mark = watch.cpu_base + cpu
-            ending = self._ending(head, cpu)
-            stdout = frames[1]
-            report = _last_report(frames[2], self._max_report_bytes)
-        else:  # out of time, or the runner died: how it ended is the zygote's to tell
-            if not watch.timed_out and (setup := child.setup_error()):
-                raise ZygoteDied(f"sandbox setup failed: {setup}")
-            ending = self._kill(grace_s=0.0 if watch.timed_out else 0.2)
-            # the zygote counts the whole batch: this test's is what came after its start
-            ending = ending._replace(cpu_time_s=max(cpu, ending.cpu_time_s - watch.cpu_base))
+            self._done = self.tests_run == self._tests
+            ending = Ending(head["status"], max(cpu, head["cpu"]), head["oom"])
+            stdout, report = frames[1], _last_report(frames[2], self._max_report_bytes)
+        else:  # out of time (or the batch ended early): the zygote says how the test ended
+            answer = self._stop()
+            if "setup" in answer:
+                raise ZygoteDied(f"sandbox setup failed: {answer['setup']}")
+            ending = Ending(answer["status"], max(cpu, answer["cpu_s"]), answer["oom"])
             stdout, report = b"", None
         cpu = max(cpu, ending.cpu_time_s)
         truncated = len(stdout) > limits.output_limit_bytes
@@ -334,44 +316,32 @@ class StdioBatch:
             wall_time_s=watch.wall(),
         )
 
-    def _ending(self, head: dict[str, Any], cpu: float) -> Ending:
-        """How a test ended, from the runner's word and the cgroup's OOM count."""
-        oom = False
-        if self._zygote.counters is not None:
-            kills = self._zygote.counters.oom_kills()
-            oom, self._oom_kills = kills > self._oom_kills, kills
-        return Ending(head["status"], max(cpu, head["cpu"]), oom)
-
-    def _kill(self, grace_s: float) -> Ending:
-        """End the runner (after up to ``grace_s`` for it to end) and say how it ended."""
-        self.broken = True
-        child = self._child
-        if isinstance(child, PendingChild):
-            child = child.child(self._zygote)
-        ending = self._zygote.reap(child, grace_s=grace_s)
-        assert ending is not None
-        return ending
+    def _stop(self) -> dict[str, Any]:
+        """End the batch; the zygote's answer (how the running test ended)."""
+        self.close()
+        return self._owed.get(self._zygote)
 
     def close(self) -> None:
-        """Kill the runner and all it started, without waiting (unless already done)."""
+        """End the batch without waiting (its answer is read before the next request)."""
         if self.broken:
             return
         self.broken = True
-        child = self._child
-        if isinstance(child, PendingChild):
-            child = child.child(self._zygote)
-        self._zygote.reap(child, wait=False)
+        os.close(self._channel.fd)  # a zygote sending output sees the end, then the stop
+        if not self._done:
+            self._zygote.stop_batch()
 
 
 def _head(data: bytes) -> dict[str, Any] | None:
-    """The runner's word on how a test ended, if well formed."""
+    """The zygote's word on how a test ended, if well formed."""
     try:
         head = json.loads(data)
     except ValueError:
         return None
     if type(head) is not dict or type(head.get("status")) is not int:
         return None
-    return head if type(head.get("cpu")) in (int, float) else None
+    if type(head.get("cpu")) not in (int, float) or type(head.get("oom")) is not bool:
+        return None
+    return head
 
 
 def _last_report(data: bytes, max_bytes: int) -> dict[str, Any] | None:
@@ -394,7 +364,7 @@ class _Watch:
     def __init__(
         self,
         zygote: Zygote,
-        child: Child | PendingChild,
+        child: Child | PendingChild | None,
         limits: Limits,
         cpu_limit_s: float,
         cpu_base: float = 0.0,

@@ -129,8 +129,8 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
 def _stdio_batch(
     job: Job, start: int, zygote: Zygote, program: bytes, config: JudgeConfig
 ) -> StdioBatch:
-    """A batch runner for the job's stdio tests from ``start`` on (up to the next other kind:
-    the runner is killed before a call session starts)."""
+    """A batch of the job's stdio tests from ``start`` on, up to the next test of another kind
+    (the batch ends before a call session starts)."""
     stdins = []
     for test in job.tests[start:]:
         if test.kind != "stdio":

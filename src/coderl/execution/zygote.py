@@ -8,7 +8,8 @@ and mount namespaces (its root is the minimal view of `coderl.execution.view`) a
 worker's cgroups (`coderl.execution.cgroups`), is the subreaper of everything its children
 start, and after each run kills and reaps all of it and empties the scratch dir: nothing
 survives a run. It runs Python programs (a code object, no exec) and, in ``exec`` mode, any
-argv (compilers, compiled programs) under the same layers.
+argv (compilers, compiled programs) under the same layers; a submission's stdio tests run as
+one batch (`_batch`), each next child forked as soon as the last one ended.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
-from coderl.execution import cgroups, cleanup, harness, isolation
-from coderl.execution.protocol import Reader, frame, pack, receive, receive_frame, write_all
+from coderl.execution import cgroups, harness, isolation
+from coderl.execution.protocol import Reader, frame, frame_header, pack, write_all
 
 if TYPE_CHECKING:
     from coderl.execution.limits import Limits
@@ -268,13 +269,11 @@ class Zygote:
         answer when it is needed, so that the worker can go on meanwhile.
 
         ``mode`` "stdio" or "calls" runs ``program`` (a marshalled code object; ``prelude``:
-        with the call-based import header); "batch" starts a runner of ``program`` on many
-        stdins (`_serve_batch`: ``stdin`` holds them all, its reports bring each test's
-        output); "exec" runs ``argv`` (its stderr comes back on ``reports.fd``). ``stdin`` set
-        means stdin is that data and stdout is captured (not for "batch"), otherwise both are
-        /dev/null. ``cwd``: run there (a directory of the view
-        the caller made) instead of a fresh working directory; ``memory_mb`` /
-        ``max_processes`` override the limits for this child."""
+        with the call-based import header); "exec" runs ``argv`` (its stderr comes back on
+        ``reports.fd``). ``stdin`` set means stdin is that data and stdout is captured,
+        otherwise both are /dev/null. ``cwd``: run there (a directory of the view the caller
+        made) instead of a fresh working directory; ``memory_mb`` / ``max_processes``
+        override the limits for this child."""
         exec_mode = mode == "exec"
         stdin_fd = self._devnull
         if stdin is not None:
@@ -282,12 +281,10 @@ class Zygote:
             if stdin:
                 os.write(stdin_fd, stdin)
             os.lseek(stdin_fd, 0, os.SEEK_SET)
-        captured = stdin is not None and mode != "batch"
-        stdout_r, stdout_w = os.pipe() if captured else (None, self._devnull)
+        stdout_r, stdout_w = os.pipe() if stdin is not None else (None, self._devnull)
         command_r, command_w = os.pipe() if not exec_mode else (self._devnull, -1)
         report_r, report_w = os.pipe()
         setup_r, setup_w = os.pipe()
-        fds = [stdin_fd, stdout_w, command_r, report_w, setup_w]
         program = frame(program)
         early = not exec_mode and len(program) <= _PIPE_CAPACITY
         if early:
@@ -304,20 +301,53 @@ class Zygote:
         owed = _Owed()
         try:
             with _alarm_blocked():
-                self._request(marshal.dumps(request), fds)
+                self._request(
+                    marshal.dumps(request), [stdin_fd, stdout_w, command_r, report_w, setup_w]
+                )
                 self._owed.append(owed)
         finally:
-            for fd in set(fds) - {self._devnull}:
+            for fd in {stdin_fd, stdout_w, command_r, report_w, setup_w} - {self._devnull}:
                 os.close(fd)
-        if mode == "batch":  # frames of raw bytes: see `_serve_batch`
-            reports = Reader(report_r, self._max_report_bytes + 1, decode=bytes)
-        else:
-            reports = Reader(report_r, self._max_report_bytes)
-        pending = PendingChild(owed, command_w, reports)
+        pending = PendingChild(owed, command_w, Reader(report_r, self._max_report_bytes))
         pending.stdout_fd, pending.setup_fd = stdout_r, setup_r
         if not early and not exec_mode:
             pending.program = program
         return pending
+
+    def start_batch(
+        self, program: bytes, stdins: list[bytes], cpu_limit_s: float
+    ) -> tuple[_Owed, Reader]:
+        """Ask the zygote to run ``program`` (a marshalled code object) as a stdio program on
+        each of ``stdins`` in turn (`_batch`), each under ``cpu_limit_s`` per process. The
+        reader gets three frames per test as it ends: ``{"status", "cpu", "oom"}`` (JSON),
+        its stdout and its reports (raw, each cut one byte past its limit). The answer comes
+        once the batch ended: by itself, or at `stop_batch` (then it tells how the test that
+        was running ended: ``status``, ``cpu_s``, ``oom``). Nothing else may be asked of the
+        zygote meanwhile."""
+        slices, at = [], 0
+        for stdin in stdins:
+            slices.append((at, len(stdin)))
+            at += len(stdin)
+        files = [_memfd(b"".join(stdins)), _memfd(frame(program))]
+        channel_r, channel_w = os.pipe()
+        request = {"op": "batch", "tests": slices, "cpu_s": cpu_limit_s}
+        request["caps"] = (self._max_report_bytes // 4 + 1, self._max_report_bytes + 1)
+        owed = _Owed()
+        try:
+            with _alarm_blocked():
+                self._drain()  # an answer left unread would fill the socket in the end
+                self._request(marshal.dumps(request), [*files, channel_w])
+                self._owed.append(owed)
+        finally:
+            for fd in (*files, channel_w):
+                os.close(fd)
+        return owed, Reader(channel_r, self._max_report_bytes + 1, decode=bytes)
+
+    def stop_batch(self) -> None:
+        """End the running batch now (its answer says how the test that was running ended);
+        a no-op once it ended by itself."""
+        with _alarm_blocked():
+            self._request(marshal.dumps({"op": "stop"}))
 
     def reap(self, child: Child, grace_s: float = 0.0, wait: bool = True) -> Ending | None:
         """Wait up to ``grace_s`` for the child to end, then kill everything it started. With
@@ -410,7 +440,7 @@ class _State:
         self.workdirs: dict[int, str | None] = {}
         self.next_workdir: str | None = None
         self.root = ""
-        self.view = False  # in the private view: /tmp is the program's scratch, emptied
+        self.view = False  # in the private view: the scratch dirs are emptied after a run
 
 
 def _zygote_main(settings: dict[str, Any], limits: Limits) -> NoReturn:
@@ -457,6 +487,14 @@ def _zygote_main(settings: dict[str, Any], limits: Limits) -> NoReturn:
             request = marshal.loads(data)
             if request["op"] == "spawn":
                 sock.send(marshal.dumps(_spawn(request, fds, state)))
+                continue
+            if request["op"] == "stop":  # for a batch that had ended by itself
+                continue
+            if request["op"] == "batch":
+                answer = _batch(request, fds, state, sock)
+                if answer is None:  # the worker died
+                    return
+                sock.send(marshal.dumps(answer))
                 continue
             # the answer first, then the cleanup: the worker decides the verdict meanwhile,
             # and the cleanup is done before the next request is read (the next spawn)
@@ -551,8 +589,7 @@ def _child_main(
 ) -> NoReturn:
     """In the forked child: lay out fds, isolate, then hand over to the harness (or exec)."""
     stdin_fd, stdout_fd, command_fd, report_fd, setup_fd = fds  # all >= _FIRST_FREE_FD
-    mode = request["mode"]
-    exec_mode = mode == "exec"
+    exec_mode = request["mode"] == "exec"
     try:
         os.dup2(stdin_fd, 0)
         os.dup2(stdout_fd, 1)
@@ -563,13 +600,8 @@ def _child_main(
         os.closerange(setup_fd + 1, _MAX_FD)
         if state.uid is not None:  # up to the zygote's hard limit (the JVM's threads)
             nproc = request.get("nproc", state.limits.max_processes)
-            nproc += mode == "batch"  # the runner is one process more than its tests
             resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        if mode == "batch":  # the runner writes each stdin into a file; each test sets this
-            resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)
-            isolation.become_subreaper()  # what a test leaves is the runner's to kill
-        else:
-            isolation.limit_file_size(state.limits)
+        isolation.limit_file_size(state.limits)
         limits = state.limits
         if memory_mb != limits.memory_mb:
             limits = SimpleNamespace(memory_mb=memory_mb)
@@ -585,90 +617,120 @@ def _child_main(
         os.write(setup_fd, repr(err).encode() or b"setup failed")
         os._exit(1)
     os.close(setup_fd)
-    if mode == "batch":
-        _serve_batch(state, workdir)
-    harness.serve(mode, request.get("prelude", False))
+    harness.serve(request["mode"], request.get("prelude", False))
 
 
-def _serve_batch(state: _State, workdir: str) -> NoReturn:
-    """A batch runner: one sandboxed process (set up once) that runs the program on each
-    stdin of a submission's stdio tests in turn, each in a fresh fork of itself, and sends
-    what each did. The worker decides the verdicts, and kills the runner to stop.
-
-    On fd 3, after the program: ``{"tests": [[at, n], ...], "cpu": s}``, each test's stdin
-    as a slice of fd 0, and the CPU limit of one process (the worker counts the test's
-    processes together). Each test gets its own copy of its stdin (it reads no other's),
-    stdout and report files (fds 1 and 4), and session. Once it ended the runner kills
-    everything it left (the runner is their subreaper), empties the working and scratch
-    dirs, and sends on fd 4 three frames: ``{"status", "cpu"}`` (JSON), the test's stdout
-    and its reports (raw, each cut one byte past its limit). Nothing of one test reaches the
-    next. A test cannot reach this process's fds or memory (it is not dumpable, as no process
-    that dropped root is); what it does to this process (kill, stop) ends the batch as that
-    test's own failure."""
+def _batch(
+    request: dict[str, Any], fds: list[int], state: _State, sock: socket.socket
+) -> dict[str, Any] | None:
+    """Run a batch (`Zygote.start_batch`): each test in a fresh child, one after another,
+    with no request between them. Each child is set up as `_spawn`'s (its own working dir,
+    session, limits, uid) and gets its own copy of its stdin, and files for its stdout and
+    reports; the program comes from a file, so the zygote never holds it. Once the child
+    ended, everything it started is killed and its output sent on (with ``sendfile``: the
+    zygote touches none of it), its dirs cleaned, and the next test starts at once. A
+    ``stop`` request kills the running test and ends the batch. None when the worker died."""
+    stdins, program, channel = fds
+    output_cap, report_cap = request["caps"]
+    setup_r, setup_w = os.pipe()
+    os.set_blocking(setup_r, False)
+    answer: dict[str, Any] = {"status": 0, "cpu_s": 0.0, "oom": False}
     try:
-        compiled = marshal.loads(receive_frame(harness.COMMAND_FD, harness.MAX_COMMAND_BYTES))
-        command = receive(harness.COMMAND_FD, harness.MAX_COMMAND_BYTES)
-        os.close(harness.COMMAND_FD)
-        limits = state.limits
-        report_cap = 4 * limits.output_limit_bytes + 1
-        for at, size in command["tests"]:
-            stdin = _memfd(os.pread(0, size, at))
-            stdout, reports = _memfd(), _memfd()
+        for at, size in request["tests"]:
+            stdin = os.memfd_create("stdin", 0)
+            while size:  # in the kernel: the zygote reads none of it
+                copied = os.copy_file_range(stdins, stdin, size, at, None)
+                at, size = at + copied, size - copied
+            os.lseek(stdin, 0, os.SEEK_SET)
+            os.lseek(program, 0, os.SEEK_SET)  # each child reads it from the start
+            stdout, reports = os.memfd_create("stdout", 0), os.memfd_create("reports", 0)
+            _prepare(state)
+            workdir, state.next_workdir = state.next_workdir, None
+            cpu0 = state.counters.cpu_seconds() if state.counters is not None else 0.0
+            spawn = {"mode": "stdio", "cpu_s": request["cpu_s"]}
             pid = os.fork()
             if pid == 0:
-                _batch_test_main(stdin, stdout, reports, command["cpu"], limits, compiled)
+                files = [stdin, stdout, program, reports, setup_w]
+                _child_main(spawn, files, state, workdir, state.limits.memory_mb)
             os.close(stdin)
-            _, status, usage = os.wait4(pid, 0)
+            stopped, alive = _await_child(pid, sock)
             statuses: dict[int, tuple[int, float]] = {}
             isolation.kill_descendants(statuses, single_threaded=True)
-            cpu = usage.ru_utime + usage.ru_stime + sum(s for _, s in statuses.values())
-            output = os.pread(stdout, limits.output_limit_bytes + 1, 0)
-            said = os.pread(reports, report_cap, 0)
-            os.close(stdout)
-            os.close(reports)
-            _empty_run_dirs(state, workdir)
-            head = pack({"status": status, "cpu": cpu})
-            write_all(harness.REPORT_FD, b"".join((head, frame(output), frame(said))))
+            status, cpu = statuses.get(pid, (0, 0.0))
+            if state.counters is not None:
+                cpu = state.counters.cpu_seconds() - cpu0
+                oom = state.counters.oom_kills() > state.oom_kills
+                state.oom_kills = state.counters.oom_kills()
+            else:
+                cpu, oom = sum(seconds for _, seconds in statuses.values()), False
+            isolation.remove_tree(workdir)
+            if state.view:
+                isolation.empty_scratch_dirs(keep=state.root)
+            answer = {"status": status, "cpu_s": cpu, "oom": oom}
+            if not alive:
+                return None
+            if stopped:
+                return answer
+            if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1:  # see `_child_main`
+                with contextlib.suppress(BlockingIOError):
+                    if setup := os.read(setup_r, 4096):
+                        return {**answer, "setup": setup.decode(errors="replace")}
+            head = pack({"status": status, "cpu": cpu, "oom": oom})
+            try:
+                _send_file(channel, stdout, output_cap, head)
+                _send_file(channel, reports, report_cap)
+            except BrokenPipeError:  # the worker stopped reading: its stop follows
+                return _await_stop(sock, answer)
+            finally:
+                os.close(stdout)
+                os.close(reports)
+        return answer
     finally:
-        os._exit(0)
+        for fd in (*fds, setup_r, setup_w):
+            os.close(fd)
+        _prepare(state)
 
 
-def _memfd(data: bytes = b"") -> int:
-    fd = os.memfd_create("run", 0)
-    while data:
-        data = data[os.write(fd, data) :]
+def _await_child(pid: int, sock: socket.socket) -> tuple[bool, bool]:
+    """Wait for the child to end or for a request (a ``stop``): (stopped, worker alive)."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        ready = select.select([pidfd, sock], [], [])[0]
+    finally:
+        os.close(pidfd)
+    if sock not in ready:
+        return False, True
+    data, fds = _receive_request(sock)
+    for fd in fds:
+        os.close(fd)
+    return True, bool(data)
+
+
+def _await_stop(sock: socket.socket, answer: dict[str, Any]) -> dict[str, Any] | None:
+    data, fds = _receive_request(sock)
+    for fd in fds:
+        os.close(fd)
+    return answer if data else None
+
+
+def _send_file(channel: int, fd: int, cap: int, before: bytes = b"") -> None:
+    """Send a frame of the file ``fd``'s first ``cap`` bytes at most, after ``before``."""
+    size = min(os.fstat(fd).st_size, cap)
+    write_all(channel, before + frame_header(size))
+    offset = 0
+    while offset < size:
+        sent = os.sendfile(channel, fd, offset, size - offset)
+        if not sent:  # the file shrank: a program's child truncated it as it was killed
+            write_all(channel, bytes(size - offset))
+            break
+        offset += sent
+
+
+def _memfd(data: bytes) -> int:
+    fd = os.memfd_create("batch", 0)
+    write_all(fd, data)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
-
-
-def _batch_test_main(
-    stdin: int, stdout: int, reports: int, cpu_s: float, limits: Limits, compiled: Any
-) -> NoReturn:
-    """In a fork of the batch runner: one test, as `_child_main` would run it."""
-    try:
-        os.dup2(stdin, 0)
-        os.dup2(stdout, 1)
-        os.dup2(reports, harness.REPORT_FD)
-        os.closerange(harness.COMMAND_FD, harness.REPORT_FD)  # whatever is left on fd 3
-        os.closerange(harness.REPORT_FD + 1, _MAX_FD)
-        os.setsid()
-        cpu = max(1, int(cpu_s + 0.999))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        isolation.limit_file_size(limits)
-        isolation.die_with_parent()
-    except BaseException:  # only lowering limits: never fails; if it did, no program runs
-        os._exit(126)
-    harness.run_stdio_once(compiled)
-
-
-def _empty_run_dirs(state: _State, workdir: str) -> None:
-    """Between a batch's tests: empty the working dir (the program may have shut it) and,
-    in the view, the scratch dirs. As the sandbox uid: it can touch nothing else."""
-    with contextlib.suppress(OSError):
-        os.chmod(workdir, 0o700)
-    cleanup.empty_dir(workdir)
-    if state.view:
-        isolation.empty_scratch_dirs(keep=state.root)
 
 
 def _reap(pid: int, grace_s: float, state: _State) -> dict[str, Any]:
