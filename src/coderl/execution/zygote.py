@@ -15,6 +15,7 @@ one batch (`_batch`), each next child forked as soon as the last one ended.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import json
 import marshal
@@ -656,13 +657,12 @@ def _batch(
             stopped, alive = _await_child(pid, sock)
             statuses: dict[int, tuple[int, float]] = {}
             isolation.kill_descendants(statuses, single_threaded=True)
-            status, cpu = statuses.get(pid, (0, 0.0))
-            if state.counters is not None:
-                cpu = state.counters.cpu_seconds() - cpu0
+            status = statuses.get(pid, (0, 0.0))[0]
+            cpu, oom = sum(seconds for _, seconds in statuses.values()), False
+            if state.counters is not None:  # also what was not waited for: orphans
+                cpu = max(cpu, state.counters.cpu_seconds() - cpu0)
                 oom = state.counters.oom_kills() > state.oom_kills
                 state.oom_kills = state.counters.oom_kills()
-            else:
-                cpu, oom = sum(seconds for _, seconds in statuses.values()), False
             isolation.remove_tree(workdir)
             if state.view:
                 isolation.empty_scratch_dirs(keep=state.root)
@@ -727,9 +727,13 @@ def _send_file(channel: int, fd: int, cap: int, before: bytes = b"") -> None:
 
 
 def _memfd(data: bytes) -> int:
-    fd = os.memfd_create("batch", 0)
+    """A sealed file holding ``data``: a child that reopens it (/proc/self/fd) still cannot
+    change what the next child of the batch reads."""
+    fd = os.memfd_create("batch", os.MFD_ALLOW_SEALING)
     write_all(fd, data)
     os.lseek(fd, 0, os.SEEK_SET)
+    seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
     return fd
 
 
