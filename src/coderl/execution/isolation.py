@@ -151,13 +151,12 @@ def make_workdir(parent: str, uid: int | None) -> str:
 
 
 def restrict_inherited(uid: int | None, limits: Limits, max_processes: int | None = None) -> None:
-    """The restrictions a fork inherits: largest file, no core dumps, no POSIX message queue,
+    """The restrictions a fork inherits: no core dumps, no POSIX message queue,
     the sandbox uid's process count (``max_processes`` as the hard limit, up to which a child
     may be given more: the JVM), no supplementary groups, a private umask, no new privileges
     through exec. A zygote sets them once, before its first fork (root, which it is, is
-    exempt from the process count). Only root could undo them, and a sandbox never is root."""
-    size = limits.file_size_mb << 20
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    exempt from the process count). Only root could undo them, and a sandbox never is root.
+    The largest file is each child's (`limit_file_size`): a zygote writes stdins of any size."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
     os.umask(0o077)
@@ -166,6 +165,12 @@ def restrict_inherited(uid: int | None, limits: Limits, max_processes: int | Non
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, hard))
         os.setgroups([])
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+
+
+def limit_file_size(limits: Limits) -> None:
+    """In a forked child: the largest file it may write (stdout included, for a batch)."""
+    size = limits.file_size_mb << 20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
 def enter_sandbox(

@@ -166,6 +166,11 @@ def frame(body: bytes) -> bytes:
     return _HEADER.pack(len(body)) + body
 
 
+def frame_header(size: int) -> bytes:
+    """The header of a frame of ``size`` bytes (whose body is sent another way)."""
+    return _HEADER.pack(size)
+
+
 class Reader:
     """Reads messages from a peer without ever blocking past a deadline; ``decode`` turns a
     message body into a value (JSON by default: the only choice for untrusted peers)."""
@@ -194,6 +199,10 @@ class Reader:
         chunk = os.read(self.fd, 1 << 16)
         self._buffer += chunk
         return bool(chunk)
+
+    def feed(self, data: bytes) -> None:
+        """Add bytes read elsewhere (a file the peer wrote)."""
+        self._buffer += data
 
     def take(self) -> tuple[Any] | None:
         """The next complete message, as a 1-tuple, or None."""

@@ -1,17 +1,18 @@
 """The worker's side of one sandboxed run: time it, read what it reports, classify how it ended.
 
 `CallSession` loads a program once and proxies calls into it (call and assert tests);
-`run_stdio` runs a program once on one stdin. Both return or raise judge-side facts: nothing
-the child says is taken as a verdict, and any malformed report is the program's fault.
+`StdioBatch` runs a program on each stdin of a submission's stdio tests. Both return or raise
+judge-side facts: nothing the child says is taken as a verdict, and any malformed report is
+the program's fault.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from coderl.execution.limits import Limits
 from coderl.execution.protocol import (
     NotPlainData,
     ProtocolViolation,
+    Reader,
     decode_value,
     encode_value,
     send,
@@ -243,95 +245,135 @@ class CallSession:
         )
 
 
-def run_stdio(
-    zygote: Zygote, program: bytes, stdin: bytes, limits: Limits, cpu_limit_s: float | None = None
-) -> StdioRun:
-    """Run the program once as a script on ``stdin``, capturing at most the output limit;
-    ``cpu_limit_s`` (default ``cpu_time_s``) counts every process the program starts."""
-    return finish_stdio(zygote, start_stdio(zygote, program, stdin, limits, cpu_limit_s))
+class StdioBatch:
+    """A submission's stdio tests, run one after another by the zygote on one request
+    (`Zygote.start_batch`): it starts each next test as soon as the last one ended and its
+    output was sent, while the worker decides that one's verdict. `run` gives what a lone run
+    of the test would (the same `StdioRun`); the output is compared here, as ever.
+
+    A test that runs out of time, or that the zygote does not report on, ends the batch
+    (``broken``): the next test needs a new one. Nothing else may be asked of the zygote
+    while a batch runs: `close` it first."""
+
+    def __init__(
+        self,
+        zygote: Zygote,
+        program: bytes,
+        stdins: list[bytes],
+        limits: Limits,
+        max_report_bytes: int,
+    ) -> None:
+        self._zygote, self._limits, self._max_report_bytes = zygote, limits, max_report_bytes
+        self._owed, self._channel = zygote.start_batch(program, stdins, limits.cpu_time_s)
+        self._tests = len(stdins)
+        self._done = False  # every test ran and was reported: the zygote ends the batch
+        # with cgroups, the meter counts every process of the running test (else nothing:
+        # RLIMIT_CPU per process is the limit); its reading when the last test ended is the
+        # next one's start
+        self._cpu_mark = zygote.cpu_seconds()
+        self.tests_run = 0
+        self.broken = False
+
+    def run(self, cpu_limit_s: float) -> StdioRun:
+        """The next test's run, with ``cpu_limit_s`` of CPU for all its processes."""
+        assert not self.broken
+        zygote, limits, channel = self._zygote, self._limits, self._channel
+        self.tests_run += 1
+        watch = _Watch(zygote, None, limits, cpu_limit_s, cpu_base=self._cpu_mark)
+        frames: list[bytes] = []
+        ended = False  # the zygote closed the channel
+        while True:  # what the last read brought may hold this test's frames already
+            while len(frames) < 3 and (message := channel.take()) is not None:
+                frames.append(message[0])
+            if len(frames) == 3 or ended or watch.wait({channel.fd}) is None:
+                break
+            ended = not channel.pump()
+        cpu = watch.cpu()
+        head = _head(frames[0]) if len(frames) == 3 else None
+        if head is not None:
+            self._cpu_mark = watch.cpu_base + cpu
+            self._done = self.tests_run == self._tests
+            ending = Ending(head["status"], max(cpu, head["cpu"]), head["oom"])
+            stdout, report = frames[1], _last_report(frames[2], self._max_report_bytes)
+        else:  # out of time (or the batch ended early): the zygote says how the test ended
+            answer = self._stop()
+            if "setup" in answer:
+                raise ZygoteDied(f"sandbox setup failed: {answer['setup']}")
+            ending = Ending(answer["status"], max(cpu, answer["cpu_s"]), answer["oom"])
+            stdout, report = b"", None
+        cpu = max(cpu, ending.cpu_time_s)
+        truncated = len(stdout) > limits.output_limit_bytes
+        timed_out = watch.timed_out or ending.signal == signal.SIGXCPU or cpu > cpu_limit_s
+        if truncated:  # it wrote too much before whatever else it did: that is its verdict
+            timed_out, ending = False, ending._replace(oom_killed=False)
+        return StdioRun(
+            stdout=stdout[: limits.output_limit_bytes],
+            report=report,
+            ending=ending,
+            timed_out=timed_out,
+            truncated=truncated,
+            cpu_time_s=cpu,
+            wall_time_s=watch.wall(),
+        )
+
+    def _stop(self) -> dict[str, Any]:
+        """End the batch; the zygote's answer (how the running test ended)."""
+        self.close()
+        return self._owed.get(self._zygote)
+
+    def close(self) -> None:
+        """End the batch without waiting (its answer is read before the next request)."""
+        if self.broken:
+            return
+        self.broken = True
+        os.close(self._channel.fd)  # a zygote sending output sees the end, then the stop
+        if not self._done:
+            self._zygote.stop_batch()
 
 
-@dataclass(frozen=True)
-class StdioChild:
-    """A stdio run asked for (`start_stdio`) and not yet read (`finish_stdio`)."""
-
-    pending: PendingChild
-    limits: Limits
-    cpu_limit_s: float
-
-
-def start_stdio(
-    zygote: Zygote, program: bytes, stdin: bytes, limits: Limits, cpu_limit_s: float | None = None
-) -> StdioChild:
-    cpu_limit = limits.cpu_time_s if cpu_limit_s is None else cpu_limit_s
-    pending = zygote.spawn_later("stdio", cpu_limit, program, stdin=stdin)
-    return StdioChild(pending, limits, cpu_limit)
-
-
-def finish_stdio(
-    zygote: Zygote, started: StdioChild, then: Callable[[float], Any] | None = None
-) -> StdioRun:
-    """Read the run's output and report, reap it, and decide what it did. ``then(cpu)``, if
-    given, is called once the run ended by itself (with the CPU it used so far), after the
-    reap is asked for and before its answer is read: the next run is then spawned while the
-    zygote cleans up and the worker decides this one's verdict."""
-    pending = started.pending  # its pid is read when first needed: no wait for the fork
-    if pending.program:  # too big for the pipe: written once the child exists
-        pending.child(zygote)
-    limits, cpu_limit = started.limits, started.cpu_limit_s
-    assert pending.stdout_fd is not None
-    watch = _Watch(zygote, pending, limits, cpu_limit)
-    stdout, report = bytearray(), None
-    truncated = False
-    stdout_fd, reports = pending.stdout_fd, pending.reports
-    open_fds = {stdout_fd, reports.fd}
+def _head(data: bytes) -> dict[str, Any] | None:
+    """The zygote's word on how a test ended, if well formed."""
     try:
-        while open_fds and (ready := watch.wait(open_fds)) is not None:
-            if stdout_fd in ready:
-                chunk = os.read(stdout_fd, 1 << 16)
-                stdout += chunk
-                if not chunk:
-                    open_fds.discard(stdout_fd)
-                elif len(stdout) > limits.output_limit_bytes:
-                    truncated = True
-                    break
-            if reports.fd in ready and not reports.pump():
-                open_fds.discard(reports.fd)
-            while (message := reports.take()) is not None:
-                report = message[0] if type(message[0]) is dict else {"event": "garbage"}
-    except (ProtocolViolation, BrokenPipeError, TimeoutError):
-        report = {"event": "garbage"}
-    cpu = watch.cpu()
-    child = pending.child(zygote)
-    stopped = watch.timed_out or truncated
-    if report is None and not stopped and (setup := child.setup_error()):
-        raise ZygoteDied(f"sandbox setup failed: {setup}")
-    owed = zygote.reap_later(child, grace_s=0.0 if stopped else 0.2)
-    if then is not None and not stopped:
-        then(cpu)
-    ending = owed.ending(zygote)
-    cpu = max(cpu, ending.cpu_time_s)
-    return StdioRun(
-        stdout=bytes(stdout[: limits.output_limit_bytes]),
-        report=report,
-        ending=ending,
-        timed_out=watch.timed_out or ending.signal == signal.SIGXCPU or cpu > cpu_limit,
-        truncated=truncated,
-        cpu_time_s=cpu,
-        wall_time_s=watch.wall(),
-    )
+        head = json.loads(data)
+    except ValueError:
+        return None
+    if type(head) is not dict or type(head.get("status")) is not int:
+        return None
+    if type(head.get("cpu")) not in (int, float) or type(head.get("oom")) is not bool:
+        return None
+    return head
+
+
+def _last_report(data: bytes, max_bytes: int) -> dict[str, Any] | None:
+    """The program's last report among the messages it wrote (a partial last one is not a
+    message); a malformed one makes it ``{"event": "garbage"}``."""
+    reader = Reader(-1, max_bytes)
+    reader.feed(data)
+    report = None
+    try:
+        while (message := reader.take()) is not None:
+            report = message[0] if type(message[0]) is dict else {"event": "garbage"}
+    except ProtocolViolation:
+        return {"event": "garbage"}
+    return report
 
 
 class _Watch:
     """A run's CPU and wall budgets, checked whenever a wait for its output expires."""
 
     def __init__(
-        self, zygote: Zygote, child: Child | PendingChild, limits: Limits, cpu_limit_s: float
+        self,
+        zygote: Zygote,
+        child: Child | PendingChild | None,
+        limits: Limits,
+        cpu_limit_s: float,
+        cpu_base: float = 0.0,
     ):
         self._zygote, self._child = zygote, child
         self._cpu_limit = cpu_limit_s
+        self.cpu_base = cpu_base  # the meter's reading at the start: `cpu` counts from here
         self._start = time.monotonic()
-        self._deadline = self._start + limits.wall_s
+        self.deadline = self._start + limits.wall_s
         self._cpu_known = 0.0
         self._grace = False
         self.timed_out = False
@@ -339,7 +381,7 @@ class _Watch:
     def wait(self, fds: set[int]) -> list[int] | None:
         """The fds ready to read, or None once a budget is spent (``timed_out``)."""
         while True:
-            left_wall = self._deadline - time.monotonic()
+            left_wall = self.deadline - time.monotonic()
             left_cpu = self._cpu_limit - self._cpu_known
             if left_wall <= 0 or left_cpu <= 0:
                 self.timed_out = left_cpu <= 0 or not self._grace
@@ -351,13 +393,13 @@ class _Watch:
 
     def shorten(self, seconds: float) -> None:
         """End the wait at most ``seconds`` from now (not a timeout: the program ended)."""
-        self._deadline = min(self._deadline, time.monotonic() + seconds)
+        self.deadline = min(self.deadline, time.monotonic() + seconds)
         self._grace = True
 
     def cpu(self) -> float:
         if isinstance(self._child, PendingChild):
             self._child = self._child.child(self._zygote)
-        return self._zygote.cpu_seconds(self._child)
+        return self._zygote.cpu_seconds(self._child) - self.cpu_base
 
     def wall(self) -> float:
         return time.monotonic() - self._start

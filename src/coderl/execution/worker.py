@@ -24,18 +24,16 @@ from coderl.execution.compiled import (
     compile_python,
     judge_compiled_job,
 )
-from coderl.execution.limits import JudgeConfig, Limits
+from coderl.execution.limits import JudgeConfig
 from coderl.execution.protocol import Reader, frame, write_all
 from coderl.execution.session import (
     CallSession,
     CandidateFailure,
-    StdioChild,
+    StdioBatch,
     StdioRun,
     error_from_report,
     failure_of,
-    finish_stdio,
     memory_failure,
-    start_stdio,
 )
 from coderl.execution.types import ErrorInfo, Judgement, TestOutcome, Verdict
 from coderl.execution.verdicts import TestBudget, aggregate, first_error
@@ -85,7 +83,8 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
     budget = TestBudget(limits, job.all_outcomes, job.stop_at_first_failure)
     results: list[tuple[TestOutcome, ErrorInfo | None]] = []
     session: CallSession | None = None
-    stdio = _StdioPipeline(zygote, program, limits, budget)
+    batch: StdioBatch | None = None  # covers the tests from `batch_start` on
+    batch_start = 0
     base = None
     try:
         for index, test in enumerate(job.tests):
@@ -94,11 +93,17 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
                 break
             cpu_limit = budget.next_cpu_limit()
             if test.kind == "stdio":
-                following = job.tests[index + 1] if index + 1 < len(job.tests) else None
-                run = stdio.run(test, cpu_limit, following)
+                if batch is None or batch.broken or batch_start + batch.tests_run != index:
+                    if batch is not None:
+                        batch.close()
+                    batch, batch_start = _stdio_batch(job, index, zygote, program, config), index
+                run = batch.run(cpu_limit)
                 verdict, detail, error = _stdio_verdict(run, test, config)
                 outcome = TestOutcome(verdict, run.cpu_time_s, run.wall_time_s, detail)
             else:
+                if batch is not None:  # one child of the zygote at a time
+                    batch.close()
+                    batch = None
                 if session is None or (session.failure is not None and not session.load_failed):
                     if session is not None:
                         session.close()
@@ -114,45 +119,25 @@ def judge_job(job: Job, zygote: Zygote, config: JudgeConfig) -> Judgement:
             if budget.stop_after(outcome):
                 break
     finally:
-        stdio.close()
+        if batch is not None:
+            batch.close()
         if session is not None:
             session.close()
     return _judgement(job, results)
 
 
-class _StdioPipeline:
-    """Runs a submission's stdio tests one after another, starting each next run as soon as
-    the last one ended by itself (while the zygote cleans up after it and the worker decides
-    its verdict). A run started for a test that is then not judged (testing stopped) is
-    killed."""
-
-    def __init__(self, zygote: Zygote, program: bytes, limits: Limits, budget: TestBudget):
-        self._zygote, self._program, self._limits, self._budget = zygote, program, limits, budget
-        self._next: tuple[TestCase, StdioChild] | None = None
-
-    def run(self, test: TestCase, cpu_limit_s: float, following: TestCase | None) -> StdioRun:
-        if self._next is not None and self._next[0] is test:
-            started = self._next[1]
-        else:
-            self.close()
-            started = self._start(test, cpu_limit_s)
-        self._next = None
-
-        def start_following(cpu_s: float) -> None:
-            if following is not None and following.kind == "stdio":
-                limit = self._budget.next_cpu_limit(pending_s=cpu_s)
-                self._next = (following, self._start(following, limit))
-
-        return finish_stdio(self._zygote, started, start_following)
-
-    def close(self) -> None:
-        if self._next is not None:
-            self._zygote.reap(self._next[1].pending.child(self._zygote), wait=False)
-            self._next = None
-
-    def _start(self, test: TestCase, cpu_limit_s: float) -> StdioChild:
-        stdin = test.stdin.encode()
-        return start_stdio(self._zygote, self._program, stdin, self._limits, cpu_limit_s)
+def _stdio_batch(
+    job: Job, start: int, zygote: Zygote, program: bytes, config: JudgeConfig
+) -> StdioBatch:
+    """A batch of the job's stdio tests from ``start`` on, up to the next test of another kind
+    (the batch ends before a call session starts)."""
+    stdins = []
+    for test in job.tests[start:]:
+        if test.kind != "stdio":
+            break
+        stdins.append(test.stdin.encode())
+    report_bytes = 4 * config.limits.output_limit_bytes
+    return StdioBatch(zygote, program, stdins, config.limits, report_bytes)
 
 
 def _setup_failed(job: Job, err: Exception) -> Judgement:

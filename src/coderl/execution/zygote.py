@@ -8,12 +8,14 @@ and mount namespaces (its root is the minimal view of `coderl.execution.view`) a
 worker's cgroups (`coderl.execution.cgroups`), is the subreaper of everything its children
 start, and after each run kills and reaps all of it and empties the scratch dir: nothing
 survives a run. It runs Python programs (a code object, no exec) and, in ``exec`` mode, any
-argv (compilers, compiled programs) under the same layers.
+argv (compilers, compiled programs) under the same layers; a submission's stdio tests run as
+one batch (`_batch`), each next child forked as soon as the last one ended.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import json
 import marshal
@@ -32,7 +34,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from coderl.execution import cgroups, harness, isolation
-from coderl.execution.protocol import Reader, frame, write_all
+from coderl.execution.protocol import Reader, frame, frame_header, pack, write_all
 
 if TYPE_CHECKING:
     from coderl.execution.limits import Limits
@@ -315,6 +317,41 @@ class Zygote:
             pending.program = program
         return pending
 
+    def start_batch(
+        self, program: bytes, stdins: list[bytes], cpu_limit_s: float
+    ) -> tuple[_Owed, Reader]:
+        """Ask the zygote to run ``program`` (a marshalled code object) as a stdio program on
+        each of ``stdins`` in turn (`_batch`), each under ``cpu_limit_s`` per process. The
+        reader gets three frames per test as it ends: ``{"status", "cpu", "oom"}`` (JSON),
+        its stdout and its reports (raw, each cut one byte past its limit). The answer comes
+        once the batch ended: by itself, or at `stop_batch` (then it tells how the test that
+        was running ended: ``status``, ``cpu_s``, ``oom``). Nothing else may be asked of the
+        zygote meanwhile."""
+        slices, at = [], 0
+        for stdin in stdins:
+            slices.append((at, len(stdin)))
+            at += len(stdin)
+        files = [_memfd(b"".join(stdins)), _memfd(frame(program))]
+        channel_r, channel_w = os.pipe()
+        request = {"op": "batch", "tests": slices, "cpu_s": cpu_limit_s}
+        request["caps"] = (self._max_report_bytes // 4 + 1, self._max_report_bytes + 1)
+        owed = _Owed()
+        try:
+            with _alarm_blocked():
+                self._drain()  # an answer left unread would fill the socket in the end
+                self._request(marshal.dumps(request), [*files, channel_w])
+                self._owed.append(owed)
+        finally:
+            for fd in (*files, channel_w):
+                os.close(fd)
+        return owed, Reader(channel_r, self._max_report_bytes + 1, decode=bytes)
+
+    def stop_batch(self) -> None:
+        """End the running batch now (its answer says how the test that was running ended);
+        a no-op once it ended by itself."""
+        with _alarm_blocked():
+            self._request(marshal.dumps({"op": "stop"}))
+
     def reap(self, child: Child, grace_s: float = 0.0, wait: bool = True) -> Ending | None:
         """Wait up to ``grace_s`` for the child to end, then kill everything it started. With
         ``wait=False`` the zygote does it while we go on (its answer is read and dropped
@@ -406,6 +443,7 @@ class _State:
         self.workdirs: dict[int, str | None] = {}
         self.next_workdir: str | None = None
         self.root = ""
+        self.view = False  # in the private view: the scratch dirs are emptied after a run
 
 
 def _zygote_main(settings: dict[str, Any], limits: Limits) -> NoReturn:
@@ -434,7 +472,7 @@ def _zygote_main(settings: dict[str, Any], limits: Limits) -> NoReturn:
         features["view"] = isolation.private_view(
             settings["visible"], limits.memory_mb, rw_binds=binds
         )
-        features["mounts"] = features["view"]
+        features["mounts"] = state.view = features["view"]
         state.root = f"/tmp/coderl-sandbox-{os.getpid()}-{os.urandom(4).hex()}"
         os.mkdir(state.root, 0o711)
         os.chmod(state.root, 0o711)  # not narrowed by the umask
@@ -452,6 +490,14 @@ def _zygote_main(settings: dict[str, Any], limits: Limits) -> NoReturn:
             request = marshal.loads(data)
             if request["op"] == "spawn":
                 sock.send(marshal.dumps(_spawn(request, fds, state)))
+                continue
+            if request["op"] == "stop":  # for a batch that had ended by itself
+                continue
+            if request["op"] == "batch":
+                answer = _batch(request, fds, state, sock)
+                if answer is None:  # the worker died
+                    return
+                sock.send(marshal.dumps(answer))
                 continue
             # the answer first, then the cleanup: the worker decides the verdict meanwhile,
             # and the cleanup is done before the next request is read (the next spawn)
@@ -558,6 +604,7 @@ def _child_main(
         if state.uid is not None:  # up to the zygote's hard limit (the JVM's threads)
             nproc = request.get("nproc", state.limits.max_processes)
             resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        isolation.limit_file_size(state.limits)
         limits = state.limits
         if memory_mb != limits.memory_mb:
             limits = SimpleNamespace(memory_mb=memory_mb)
@@ -574,6 +621,122 @@ def _child_main(
         os._exit(1)
     os.close(setup_fd)
     harness.serve(request["mode"], request.get("prelude", False))
+
+
+def _batch(
+    request: dict[str, Any], fds: list[int], state: _State, sock: socket.socket
+) -> dict[str, Any] | None:
+    """Run a batch (`Zygote.start_batch`): each test in a fresh child, one after another,
+    with no request between them. Each child is set up as `_spawn`'s (its own working dir,
+    session, limits, uid) and gets its own copy of its stdin, and files for its stdout and
+    reports; the program comes from a file, so the zygote never holds it. Once the child
+    ended, everything it started is killed and its output sent on (with ``sendfile``: the
+    zygote touches none of it), its dirs cleaned, and the next test starts at once. A
+    ``stop`` request kills the running test and ends the batch. None when the worker died."""
+    stdins, program, channel = fds
+    output_cap, report_cap = request["caps"]
+    setup_r, setup_w = os.pipe()
+    os.set_blocking(setup_r, False)
+    answer: dict[str, Any] = {"status": 0, "cpu_s": 0.0, "oom": False}
+    try:
+        for at, size in request["tests"]:
+            stdin = os.memfd_create("stdin", 0)
+            while size:  # in the kernel: the zygote reads none of it
+                copied = os.copy_file_range(stdins, stdin, size, at, None)
+                at, size = at + copied, size - copied
+            os.lseek(stdin, 0, os.SEEK_SET)
+            os.lseek(program, 0, os.SEEK_SET)  # each child reads it from the start
+            stdout, reports = os.memfd_create("stdout", 0), os.memfd_create("reports", 0)
+            _prepare(state)
+            workdir, state.next_workdir = state.next_workdir, None
+            cpu0 = state.counters.cpu_seconds() if state.counters is not None else 0.0
+            spawn = {"mode": "stdio", "cpu_s": request["cpu_s"]}
+            pid = os.fork()
+            if pid == 0:
+                files = [stdin, stdout, program, reports, setup_w]
+                _child_main(spawn, files, state, workdir, state.limits.memory_mb)
+            os.close(stdin)
+            stopped, alive = _await_child(pid, sock)
+            statuses: dict[int, tuple[int, float]] = {}
+            isolation.kill_descendants(statuses, single_threaded=True)
+            status = statuses.get(pid, (0, 0.0))[0]
+            cpu, oom = sum(seconds for _, seconds in statuses.values()), False
+            if state.counters is not None:  # also what was not waited for: orphans
+                cpu = max(cpu, state.counters.cpu_seconds() - cpu0)
+                oom = state.counters.oom_kills() > state.oom_kills
+                state.oom_kills = state.counters.oom_kills()
+            isolation.remove_tree(workdir)
+            if state.view:
+                isolation.empty_scratch_dirs(keep=state.root)
+            answer = {"status": status, "cpu_s": cpu, "oom": oom}
+            if not alive:
+                return None
+            if stopped:
+                return answer
+            if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1:  # see `_child_main`
+                with contextlib.suppress(BlockingIOError):
+                    if setup := os.read(setup_r, 4096):
+                        return {**answer, "setup": setup.decode(errors="replace")}
+            head = pack({"status": status, "cpu": cpu, "oom": oom})
+            try:
+                _send_file(channel, stdout, output_cap, head)
+                _send_file(channel, reports, report_cap)
+            except BrokenPipeError:  # the worker stopped reading: its stop follows
+                return _await_stop(sock, answer)
+            finally:
+                os.close(stdout)
+                os.close(reports)
+        return answer
+    finally:
+        for fd in (*fds, setup_r, setup_w):
+            os.close(fd)
+        _prepare(state)
+
+
+def _await_child(pid: int, sock: socket.socket) -> tuple[bool, bool]:
+    """Wait for the child to end or for a request (a ``stop``): (stopped, worker alive)."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        ready = select.select([pidfd, sock], [], [])[0]
+    finally:
+        os.close(pidfd)
+    if sock not in ready:
+        return False, True
+    data, fds = _receive_request(sock)
+    for fd in fds:
+        os.close(fd)
+    return True, bool(data)
+
+
+def _await_stop(sock: socket.socket, answer: dict[str, Any]) -> dict[str, Any] | None:
+    data, fds = _receive_request(sock)
+    for fd in fds:
+        os.close(fd)
+    return answer if data else None
+
+
+def _send_file(channel: int, fd: int, cap: int, before: bytes = b"") -> None:
+    """Send a frame of the file ``fd``'s first ``cap`` bytes at most, after ``before``."""
+    size = min(os.fstat(fd).st_size, cap)
+    write_all(channel, before + frame_header(size))
+    offset = 0
+    while offset < size:
+        sent = os.sendfile(channel, fd, offset, size - offset)
+        if not sent:  # the file shrank: a program's child truncated it as it was killed
+            write_all(channel, bytes(size - offset))
+            break
+        offset += sent
+
+
+def _memfd(data: bytes) -> int:
+    """A sealed file holding ``data``: a child that reopens it (/proc/self/fd) still cannot
+    change what the next child of the batch reads."""
+    fd = os.memfd_create("batch", os.MFD_ALLOW_SEALING)
+    write_all(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+    return fd
 
 
 def _reap(pid: int, grace_s: float, state: _State) -> dict[str, Any]:
