@@ -112,3 +112,19 @@ def test_ppo_with_lora_trains_the_adapters_and_the_value_head_on_translation_pai
     ids = torch.tensor([[1, 5, 9, 13, 17]])
     with torch.no_grad():
         assert not torch.allclose(base(ids).logits, merged(ids).logits, atol=1e-5)
+
+
+def test_the_cpu_budget_configs_chain_sft_into_ppo_on_the_same_pairs() -> None:
+    """configs/*_cpu.yaml: PPO starts from the SFT run's last checkpoint, trains on the same
+    subset with LoRA and PPOCoder's composite reward."""
+    from coderl.config import load_config
+    from coderl.training.configs import SFTConfig
+    from coderl.training.ppo_config import PPOConfig
+
+    configs = Path(__file__).resolve().parents[2] / "configs"
+    sft = load_config(SFTConfig, configs / "sft_xlcost_java_cpp_smollm2_cpu.yaml")
+    ppo = load_config(PPOConfig, configs / "ppocoder_xlcost_java_cpp_cpu.yaml")
+    assert ppo.model == f"{sft.output_dir}/step_{sft.max_steps}"
+    assert sft.max_steps is not None and sft.max_steps % sft.checkpoint.every_steps == 0
+    assert ppo.problems == sft.problems and ppo.prompt_style == sft.prompt_style == "translation"
+    assert ppo.lora.enabled and ppo.reward.name == "composite" and ppo.rollout.stop == ("```",)
