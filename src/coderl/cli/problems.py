@@ -4,7 +4,9 @@ with ``--out``, write it (or its shortest problems) as coderl JSONL."""
 from __future__ import annotations
 
 import argparse
+import json
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,11 +20,10 @@ SPEC is NAME[:PATH][@SPLIT][[START:END]], e.g.
   coderl problems mbpp:data/mbpp.jsonl@test
   coderl problems 'apps:data/APPS/test[0:100]' --show apps/test/0003
 
---out FILE writes the problems as coderl JSONL (load them back with jsonl:FILE); with
---shortest N and/or --max-tokens T (both need --tokenizer MODEL) only the N problems with the
-fewest tokens of prompt + first reference solution, at most T of them, shortest first:
-  coderl problems xlcost:../shared/data/xlcost/Java-C++@test --tokenizer models/smollm2-135m \
-      --shortest 30 --out runs/xlcost/test-short30.jsonl
+--out FILE writes the problems as coderl JSONL (load them back with jsonl:FILE). Counting
+tokens of prompt + first reference solution with --tokenizer MODEL, --shortest N keeps the N
+problems with the fewest and --max-tokens T those with at most T, shortest first:
+  coderl problems xlcost:DATA/Java-C++@test --tokenizer models/smollm2-135m --shortest 30 --out F
 """
 
 SHOWN_ROWS = 5  # skipped rows, problem ids and tests printed before "... and N more"
@@ -76,8 +77,10 @@ def _check_subset_args(args: argparse.Namespace) -> None:
     from coderl.errors import ConfigError
 
     sized = args.shortest is not None or args.max_tokens is not None
-    if sized and args.out is None:
-        raise ConfigError("--shortest and --max-tokens select what --out writes; add --out FILE")
+    if (sized or args.tokenizer is not None) and args.out is None:
+        raise ConfigError(
+            "--shortest, --max-tokens and --tokenizer select what --out writes; add --out FILE"
+        )
     if sized and args.tokenizer is None:
         raise ConfigError("--shortest and --max-tokens count tokens: add --tokenizer MODEL")
     if args.out is not None and args.show is not None:
@@ -89,9 +92,6 @@ def _check_subset_args(args: argparse.Namespace) -> None:
 
 def write_problems(problems: ProblemSet, args: argparse.Namespace) -> str:
     """Write the problems (the shortest ones, when asked) to ``args.out``; what was left out."""
-    import json
-    from pathlib import Path
-
     chosen = problems.problems
     note = ""
     if args.tokenizer is not None:
