@@ -3,8 +3,8 @@
 CPU-sized runs (SFT, RL and evaluation of a small model on XLCoST translation) need the pairs
 that fit a token budget; a ``[START:END]`` slice takes whatever comes first, and SFT's
 ``max_seq_len`` cuts the prompt of a long pair instead of leaving it out. Selecting by length
-once and writing the subset out (`coderl problems SPEC --shortest N --out FILE`) gives every
-stage the same problems.
+once and writing the subset out (`coderl problems SPEC --tokenizer MODEL --shortest N --out
+FILE`) gives every stage the same problems.
 """
 
 from __future__ import annotations
