@@ -132,6 +132,14 @@ def load_policy(
     )
 
 
+def load_tokenizer(name_or_path: str) -> Any:
+    """The tokenizer of a model named as `load_policy` takes it, without its weights (for
+    counting tokens)."""
+    from transformers import AutoTokenizer
+
+    return _from_pretrained(AutoTokenizer, resolve_source(name_or_path), name_or_path)
+
+
 def _drop_dequantized_marker(model: Any) -> None:
     """A GGUF whose weights were unpacked to floats is a plain model: make it one, so that it
     trains and saves like any other (transformers otherwise refuses to save a GGUF model).
