@@ -331,6 +331,17 @@ class StdioBatch:
             self._zygote.stop_batch()
 
 
+def run_stdio(zygote: Zygote, program: bytes, stdin: bytes, limits: Limits) -> StdioRun:
+    """Run ``program`` once as a script on ``stdin`` (a batch of one test), with
+    ``limits.cpu_time_s`` of CPU for all its processes; for trusted helper programs, such as
+    the compile reward's batch compiler, that read their work from stdin."""
+    batch = StdioBatch(zygote, program, [stdin], limits, 4 * limits.output_limit_bytes)
+    try:
+        return batch.run(limits.cpu_time_s)
+    finally:
+        batch.close()
+
+
 def _head(data: bytes) -> dict[str, Any] | None:
     """The zygote's word on how a test ended, if well formed."""
     try:
