@@ -50,23 +50,28 @@ def test_grpo_trains_on_translation_pairs_with_the_ppocoder_reward(
     assert step["judge/compile_error"] == 1.0
 
 
+def _translation_ppo(model: Path, tmp_path: Path, name: str, **overrides):
+    """PPO with PPOCoder's composite reward on the tiny XLCoST pairs, 2 x 2 programs a step."""
+    from coderl.training.ppo_config import PPOConfig, PPOSection
+
+    return PPOConfig(
+        model=str(model),
+        problems=f"xlcost:{_pairs(tmp_path)}@val",
+        output_dir=str(tmp_path / name),
+        device="cpu",
+        ppo=PPOSection(epochs=1, minibatch_size=4, kl_controller="adaptive"),
+        rollout=RolloutConfig(prompts_per_step=2, group_size=2, max_new_tokens=8, batch_size=4),
+        reward=RewardConfig(name="composite"),
+        **overrides,
+    )
+
+
 def test_ppo_trains_on_translation_pairs_with_the_ppocoder_reward(
     tiny_causal_dir: Path, tmp_path: Path
 ) -> None:
     from coderl.training.ppo import train_ppo
-    from coderl.training.ppo_config import PPOConfig, PPOSection
 
-    config = PPOConfig(
-        model=str(tiny_causal_dir),
-        problems=f"xlcost:{_pairs(tmp_path)}@val",
-        output_dir=str(tmp_path / "ppo"),
-        max_steps=1,
-        device="cpu",
-        micro_batch_size=4,
-        ppo=PPOSection(epochs=1, minibatch_size=4, kl_controller="adaptive"),
-        rollout=RolloutConfig(prompts_per_step=2, group_size=2, max_new_tokens=8, batch_size=4),
-        reward=RewardConfig(name="composite"),
-    )
+    config = _translation_ppo(tiny_causal_dir, tmp_path, "ppo", max_steps=1, micro_batch_size=4)
     result = train_ppo(config, progress=False)
     assert result.steps == 1 and -1.0 <= result.reward_history[0] <= 3.0
 
@@ -81,20 +86,16 @@ def test_ppo_with_lora_trains_the_adapters_and_the_value_head_on_translation_pai
     from transformers import AutoModelForCausalLM
 
     from coderl.training.ppo import train_ppo
-    from coderl.training.ppo_config import PPOConfig, PPOSection, ValueHeadConfig
+    from coderl.training.ppo_config import ValueHeadConfig
     from coderl.training.rl_configs import KLConfig, LoraConfig
 
-    config = PPOConfig(
-        model=str(tiny_causal_dir),
-        problems=f"xlcost:{_pairs(tmp_path)}@val",
-        output_dir=str(tmp_path / "ppo-lora"),
+    config = _translation_ppo(
+        tiny_causal_dir,
+        tmp_path,
+        "ppo-lora",
         max_steps=2,
-        device="cpu",
         micro_batch_size=2,
-        ppo=PPOSection(epochs=1, minibatch_size=4, kl_controller="adaptive"),
         value_head=ValueHeadConfig(lr=1e-2),
-        rollout=RolloutConfig(prompts_per_step=2, group_size=2, max_new_tokens=8, batch_size=4),
-        reward=RewardConfig(name="composite"),
         kl=KLConfig(beta=0.1, estimator="k1"),
         lora=LoraConfig(enabled=True, r=4, alpha=8, target_modules=("q_proj", "v_proj")),
     )
