@@ -158,9 +158,20 @@ print('blocked')
 """
 
 
+@pytest.fixture(scope="module")
+def roomy_judge(host_before):
+    """CPU to spare, for attacks whose cost is not the point: touching hundreds of MiB (and
+    the kernel's reclaim at the cgroup's limit) must hit the memory limit, not the CPU limit,
+    and 2 x 6000 nested directories (about 1 CPU second to build) must be removed, even on a
+    busy machine."""
+    limits = dataclasses.replace(FAST_LIMITS, cpu_time_s=8.0, wall_time_s=20.0)
+    with Judge(JudgeConfig(limits=limits, workers=1)) as running:
+        yield running
+
+
 @pytest.mark.parametrize("depth", [1500, 6000])
-def test_deep_trees_are_removed(judge, depth):
-    result = judge_one(judge, blocked(), DEEP_PY.format(depth=depth))
+def test_deep_trees_are_removed(roomy_judge, depth):
+    result = judge_one(roomy_judge, blocked(), DEEP_PY.format(depth=depth))
     assert result.passed, result
 
 
@@ -289,15 +300,6 @@ for _ in range(6):
 time.sleep(3)
 print('blocked')
 """
-
-
-@pytest.fixture(scope="module")
-def roomy_judge(host_before):
-    """CPU to spare: touching hundreds of MiB (and the kernel's reclaim at the cgroup's
-    limit) must hit the memory limit, not the CPU limit, even on a busy machine."""
-    limits = dataclasses.replace(FAST_LIMITS, cpu_time_s=8.0, wall_time_s=20.0)
-    with Judge(JudgeConfig(limits=limits, workers=1)) as running:
-        yield running
 
 
 @pytest.mark.parametrize("code", [FORKED_HOGS, CHILDREN_IN_PARALLEL, TMPFS_FILL])
