@@ -302,6 +302,33 @@ print('blocked')
 """
 
 
+BIG_FILE_PY = """import sys
+if sys.stdin.read().strip() == 'big':
+    with open('big', 'wb') as f:
+        for _ in range(4):
+            f.write(b'x' * (1 << 20))
+            f.flush()
+    print('blocked')
+else:
+    print('ok')
+"""
+
+
+def test_the_file_size_limit_holds_in_every_test(host_before):
+    """RLIMIT_FSIZE is set in each test's child (the zygote itself must write stdins of any
+    size): a 4 MiB file against a 1 MiB limit fails, as the first test and as a later one."""
+    limits = dataclasses.replace(FAST_LIMITS, file_size_mb=1)
+    small, big = TestCase.stdio("small\n", "ok\n"), TestCase.stdio("big\n", "blocked\n")
+    with Judge(JudgeConfig(limits=limits, workers=1)) as small_files:
+        for tests in ((big,), (small, small, big)):
+            problem = dataclasses.replace(blocked(), tests=tests)
+            (result,) = small_files.run([Submission(problem, BIG_FILE_PY)])
+            assert result.verdict is Verdict.RUNTIME_ERROR, result
+            assert len(result.tests) == len(tests), result
+            assert "File too large" in str(result.tests[-1].detail), result
+    assert wait_until_clean() == []
+
+
 @pytest.mark.parametrize("code", [FORKED_HOGS, CHILDREN_IN_PARALLEL, TMPFS_FILL])
 def test_total_memory_is_bounded(roomy_judge, code):
     result = judge_one(roomy_judge, blocked(), code)
