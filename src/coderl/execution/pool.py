@@ -31,7 +31,10 @@ _MAX_RESULT_BYTES = 1 << 28
 
 
 @dataclass
-class _Task:
+class Task:
+    """A job on its way through a pool (local or Ray), with the attempts it has had: a job
+    whose worker died is retried a bounded number of times."""
+
     key: Any
     job: Job
     attempts: int = 0
@@ -47,7 +50,7 @@ class _Worker:
     process: subprocess.Popen
     reader: Reader
     features: dict[str, bool] = field(default_factory=dict)
-    task: _Task | None = None
+    task: Task | None = None
     deadline: float = 0.0
 
     @classmethod
@@ -127,7 +130,7 @@ class Pool:
         while waiting, so that the caller can attend to other work."""
         if not self._workers:
             raise RuntimeError("the pool is not started: use `with Judge(...)` or start()")
-        queue = deque(_Task(key, job) for key, job in jobs)
+        queue = deque(Task(key, job) for key, job in jobs)
         busy: dict[int, _Worker] = {}
         idle = list(self._workers)
         while queue or busy:
@@ -166,7 +169,7 @@ class Pool:
                     if item is not None:
                         yield item
 
-    def _assign(self, worker: _Worker, task: _Task) -> None:
+    def _assign(self, worker: _Worker, task: Task) -> None:
         limits = self.config.limits
         worker.task = task
         compile_s = 60 if task.job.language != "python" else 0
@@ -176,7 +179,7 @@ class Pool:
             worker.send(task.job)
 
     def _settle(
-        self, worker: _Worker, result: object, queue: deque[_Task]
+        self, worker: _Worker, result: object, queue: deque[Task]
     ) -> tuple[Any, Judgement | WorkerFault] | None:
         """The item to yield for the worker's task; a fault replaces the worker and retries."""
         task = worker.task

@@ -24,7 +24,7 @@ from typing import Any
 
 from coderl.errors import ConfigError
 from coderl.execution.limits import JudgeConfig
-from coderl.execution.pool import Pool
+from coderl.execution.pool import Pool, Task
 from coderl.execution.types import Judgement
 from coderl.execution.worker import Job, WorkerFault
 
@@ -63,19 +63,12 @@ class _PoolActor:
 
 
 @dataclass
-class _Task:
-    key: Any
-    job: Job
-    attempts: int = 0
-
-
-@dataclass
 class _Chunk:
     """Jobs sent to one actor; ``waiting`` holds those it has not answered yet."""
 
     actor: int  # its place in the pool
     handle: Any  # the actor itself (a replacement in the same place is another one)
-    tasks: list[_Task]
+    tasks: list[Task]
     waiting: set[int] = field(default_factory=set)
 
 
@@ -135,7 +128,7 @@ class RayPool:
         every so often while waiting (as `Pool.run`)."""
         if not self._actors:
             raise RuntimeError("the Ray judge is not started: use `with Judge(...)` or start()")
-        pending = deque(_Task(key, job) for key, job in jobs)
+        pending = deque(Task(key, job) for key, job in jobs)
         size = self._chunk_size(len(pending))
         events: queue.Queue[tuple[Any, ...]] = queue.Queue()
         chunks: dict[int, _Chunk] = {}
@@ -175,7 +168,7 @@ class RayPool:
 
     def _dispatch(
         self,
-        pending: deque[_Task],
+        pending: deque[Task],
         chunks: dict[int, _Chunk],
         events: queue.Queue[tuple[Any, ...]],
         size: int,
