@@ -35,7 +35,10 @@ class TestbedConfig:
     __test__ = False  # not a pytest test class, despite its name
 
     train: str = field(
-        default="synthetic@train", metadata=_help("problem spec of the SFT problems")
+        default="synthetic:n=6000@train",
+        metadata=_help(
+            "problem spec of the SFT problems (6000: fewer are memorised, docs/quickstart.md)"
+        ),
     )
     rl: str | None = field(
         default=None,
