@@ -16,7 +16,9 @@ from coderl.training.rollout import (
     Processing,
     RolloutSample,
     build_rollout,
+    completion_forward,
     completion_logprobs,
+    distinct_prompts,
 )
 from coderl.training.timers import Timers
 
@@ -59,6 +61,40 @@ def test_recomputed_logprobs_equal_the_samplers(model_dir, processing, request):
     assert torch.allclose(logprobs * mask, rollout.behaviour_logprobs * mask, atol=1e-4)
     assert (logprobs[mask == 0] == 0).all()
     assert (entropy[mask > 0] > 0).all() and (entropy[mask == 0] == 0).all()
+
+
+def _forward_and_grads(model, rollout):
+    """Masked logits and last hidden states of ``rollout``, and the gradient of a loss on
+    both, per parameter."""
+    model.zero_grad(set_to_none=True)
+    logits, states = completion_forward(model, rollout, False, hidden=True)
+    mask = rollout.completion_mask.unsqueeze(-1)
+    loss = (logits.logsumexp(-1, keepdim=True) * mask).sum() + (states * mask).square().sum()
+    loss.backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    return logits * mask, states * mask, grads
+
+
+@pytest.mark.parametrize("new_tokens", [12, 1])
+def test_a_shared_prompt_pass_equals_one_pass_per_sample(tiny_causal_dir, new_tokens):
+    """Samples of one prompt share its forward pass (a group of 3 here); the logits, hidden
+    states and gradients are those of scoring every sample on its own, down to rounding."""
+    policy = load_policy(str(tiny_causal_dir), device="cpu")
+    model = policy.model
+    rollout = _rollout_from_sampler(
+        policy, SamplingConfig(n=3, max_new_tokens=new_tokens, batch_size=4)
+    )
+    assert len(distinct_prompts(rollout)[0]) == len(PROMPTS) < len(rollout)
+    if new_tokens == 1:  # only the prompt's pass predicts a token
+        assert rollout.completion_ids.shape[1] == 1
+    shared_logits, shared_states, shared_grads = _forward_and_grads(model, rollout)
+    alone = [_forward_and_grads(model, rollout.select([i])) for i in range(len(rollout))]
+    assert torch.allclose(shared_logits, torch.cat([a[0] for a in alone]), atol=1e-5)
+    assert torch.allclose(shared_states, torch.cat([a[1] for a in alone]), atol=1e-5)
+    assert shared_grads.keys() == alone[0][2].keys()
+    for name, grad in shared_grads.items():
+        summed = sum(a[2][name] for a in alone)
+        assert torch.allclose(grad, summed, atol=1e-4, rtol=1e-4), name
 
 
 def test_select_keeps_rows_aligned(tiny_causal_dir):

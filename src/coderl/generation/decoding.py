@@ -23,12 +23,12 @@ def accepts(model: Any, name: str) -> bool:
     return name in inspect.signature(base.forward).parameters
 
 
-def _cache_keyword(model: Any) -> str:
+def cache_keyword(model: Any) -> str:
     """transformers 5.2x renamed ``past_key_values`` to ``cache``; older releases want the old."""
     return "cache" if accepts(model, "cache") else "past_key_values"
 
 
-def _returned_cache(out: Any) -> Any:
+def returned_cache(out: Any) -> Any:
     cache = getattr(out, "cache", None)
     return cache if cache is not None else out.past_key_values
 
@@ -54,7 +54,7 @@ class CausalDecoder:
         self.device = policy.model.device
         self.use_positions = accepts(self.model, "position_ids")
         self.last_only = accepts(self.model, "logits_to_keep")
-        self.cache_keyword = _cache_keyword(self.model)
+        self.cache_keyword = cache_keyword(self.model)
 
     def start(self, prompts: list[list[int]], expand: torch.Tensor) -> torch.Tensor:
         """Prefill the U prompts; returns next-token logits (B, V)."""
@@ -65,7 +65,7 @@ class CausalDecoder:
             kwargs["position_ids"] = positions
         out = self.model(input_ids=ids, attention_mask=mask, use_cache=True, **kwargs)
         expand = expand.to(self.device)
-        self.cache = _returned_cache(out)
+        self.cache = returned_cache(out)
         self.cache.batch_select_indices(expand)
         self.mask = mask[expand]
         self.next_position = positions[expand, -1] + 1
@@ -84,7 +84,7 @@ class CausalDecoder:
             **{self.cache_keyword: self.cache},
             **kwargs,
         )
-        self.cache = _returned_cache(out)
+        self.cache = returned_cache(out)
         self.next_position = self.next_position + 1
         return out.logits[:, -1]
 
@@ -105,7 +105,7 @@ class Seq2SeqDecoder:
         self.device = policy.model.device
         start = self.model.config.decoder_start_token_id
         self.start_id = self.pad_id if start is None else start
-        self.cache_keyword = _cache_keyword(self.model)
+        self.cache_keyword = cache_keyword(self.model)
 
     def start(self, prompts: list[list[int]], expand: torch.Tensor) -> torch.Tensor:
         ids, mask = _pad(prompts, self.pad_id, left=False, device=self.device)
@@ -125,7 +125,7 @@ class Seq2SeqDecoder:
             use_cache=True,
             **{self.cache_keyword: self.cache},
         )
-        self.cache = _returned_cache(out)
+        self.cache = returned_cache(out)
         return out.logits[:, -1]
 
     def keep(self, rows: torch.Tensor) -> None:

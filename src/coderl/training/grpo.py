@@ -126,6 +126,8 @@ class PolicyGradientLearner:
         }
         # Programs with advantage 0 add nothing but KL: skip them when there is no KL.
         active = minibatch if self.reference else minibatch[advantages[minibatch] != 0]
+        # In rollout order, a group's samples share micro-batches, and so their prompt's pass.
+        active = active.sort().values
         policy_loss = POLICY_LOSSES[config.policy_loss]
         seen = 0
         for chunk in self._chunks(active.tolist()):

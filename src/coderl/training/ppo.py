@@ -199,6 +199,7 @@ class PPOLearner:
         total_tokens = max(int(rollout.completion_mask[minibatch].sum()), 1)
         kl_sum = 0.0
         parts = []
+        minibatch = sorted(minibatch)  # a group's samples together: one prompt pass each
         for chunk in self._chunks(len(minibatch)):
             indices = [minibatch[i] for i in chunk]
             part = rollout.select(indices).to(device)

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from coderl.generation.decoding import accepts
+from coderl.generation.decoding import accepts, cache_keyword, returned_cache
 from coderl.generation.processing import processed_logprobs
 from coderl.generation.sampler import Sample
 
@@ -221,7 +221,11 @@ def completion_forward(
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Next-token logits [N, T, V] at each completion position and, with ``hidden``, the last
     layer's hidden states [N, T, H] there (the state each token was sampled from: what a
-    value head reads)."""
+    value head reads).
+
+    A causal model runs each distinct prompt once when samples share prompts (a group of
+    GRPO): prompts are most of a sequence's tokens, so this cuts the forward and backward
+    work several-fold; the logits are the same up to floating-point rounding."""
     completion = rollout.completion_ids
     extra = {"output_hidden_states": True} if hidden else {}
     if is_encoder_decoder:
@@ -237,6 +241,9 @@ def completion_forward(
             **extra,
         )
         return out.logits, out.decoder_hidden_states[-1] if hidden else None
+    prompts, expand = distinct_prompts(rollout)
+    if len(prompts) < len(rollout):
+        return _shared_prompt_forward(model, rollout, prompts, expand, hidden)
     input_ids = torch.cat([rollout.prompt_ids, completion], dim=1)
     mask = torch.cat([rollout.prompt_mask, rollout.completion_mask], dim=1).long()
     length = completion.shape[1]
@@ -248,3 +255,54 @@ def completion_forward(
     out = model(input_ids=input_ids, attention_mask=mask, **kwargs, **extra)
     states = out.hidden_states[-1][:, -(length + 1) : -1] if hidden else None
     return out.logits[:, -(length + 1) : -1], states
+
+
+def distinct_prompts(rollout: Rollout) -> tuple[torch.Tensor, torch.Tensor]:
+    """The distinct rows of (prompt ids, prompt mask) as a [U, 2P] tensor, and for each
+    sample the index of its row ([N], values in [0, U))."""
+    keys = torch.cat([rollout.prompt_ids, rollout.prompt_mask.long()], dim=1)
+    return torch.unique(keys, dim=0, return_inverse=True)
+
+
+def _shared_prompt_forward(
+    model: torch.nn.Module,
+    rollout: Rollout,
+    prompts: torch.Tensor,
+    expand: torch.Tensor,
+    hidden: bool,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """`completion_forward` of a causal model in two passes: the U distinct prompts (their
+    KV cache, with gradients), copied to the N samples, then every completion on top of it.
+    The first completion token is predicted from the prompt's last position."""
+    width = rollout.prompt_ids.shape[1]
+    ids, mask = prompts[:, :width], prompts[:, width:]
+    use_positions = accepts(model, "position_ids")
+    extra = {"output_hidden_states": True} if hidden else {}
+    kwargs: dict[str, Any] = {"logits_to_keep": 1} if accepts(model, "logits_to_keep") else {}
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    if use_positions:
+        kwargs["position_ids"] = positions
+    out = model(input_ids=ids, attention_mask=mask, use_cache=True, **kwargs, **extra)
+    logits = [out.logits[expand, -1:]]
+    states = [out.hidden_states[-1][expand, -1:]] if hidden else []
+    fed = rollout.completion_ids[:, :-1]  # the tokens that predict the 2nd to the last
+    if fed.shape[1]:
+        cache = returned_cache(out)
+        cache.batch_select_indices(expand)
+        attention = torch.cat([mask[expand], rollout.completion_mask[:, :-1].long()], dim=1)
+        kwargs = {}
+        if use_positions:
+            steps = torch.arange(1, fed.shape[1] + 1, device=fed.device)
+            kwargs["position_ids"] = positions[expand, -1:] + steps
+        out = model(
+            input_ids=fed,
+            attention_mask=attention,
+            use_cache=True,
+            **{cache_keyword(model): cache},
+            **kwargs,
+            **extra,
+        )
+        logits.append(out.logits)
+        if hidden:
+            states.append(out.hidden_states[-1])
+    return torch.cat(logits, dim=1), torch.cat(states, dim=1) if hidden else None
