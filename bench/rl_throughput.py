@@ -122,7 +122,7 @@ class CoderlRun:
         model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
         policy = Policy(model, tokenizer, False, "tiny-llama-49k")
         self.config = GRPOConfig(
-            model="-",
+            model=str(model_dir),  # the KL term's reference policy is loaded from it
             problems="-",
             micro_batch_size=args.prompts * args.generations,
             rollout=RolloutConfig(

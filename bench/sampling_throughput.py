@@ -125,9 +125,9 @@ def tiny_49k():
 
 
 def _eos_ids(policy) -> set[int]:
-    from coderl.generation.sampler import _eos_ids
+    from coderl.generation.sampler import eos_ids_of
 
-    return set(_eos_ids(policy))
+    return set(eos_ids_of(policy))
 
 
 def timed(run: Callable[[int], int], round_: int) -> tuple[float, float, int]:

@@ -217,7 +217,11 @@ def _entropy(scores: torch.Tensor, normaliser: torch.Tensor | None) -> torch.Ten
 
 
 def completion_forward(
-    model: torch.nn.Module, rollout: Rollout, is_encoder_decoder: bool, hidden: bool = False
+    model: torch.nn.Module,
+    rollout: Rollout,
+    is_encoder_decoder: bool,
+    hidden: bool = False,
+    share_prompts: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Next-token logits [N, T, V] at each completion position and, with ``hidden``, the last
     layer's hidden states [N, T, H] there (the state each token was sampled from: what a
@@ -225,7 +229,8 @@ def completion_forward(
 
     A causal model runs each distinct prompt once when samples share prompts (a group of
     GRPO): prompts are most of a sequence's tokens, so this cuts the forward and backward
-    work several-fold; the logits are the same up to floating-point rounding."""
+    work several-fold; the logits are the same up to floating-point rounding
+    (``share_prompts=False``: one pass per sample, the baseline of bench/rl_shared_prompts.py)."""
     completion = rollout.completion_ids
     extra = {"output_hidden_states": True} if hidden else {}
     if is_encoder_decoder:
@@ -242,7 +247,7 @@ def completion_forward(
         )
         return out.logits, out.decoder_hidden_states[-1] if hidden else None
     prompts, expand = distinct_prompts(rollout)
-    if len(prompts) < len(rollout):
+    if share_prompts and len(prompts) < len(rollout):
         return _shared_prompt_forward(model, rollout, prompts, expand, hidden)
     input_ids = torch.cat([rollout.prompt_ids, completion], dim=1)
     mask = torch.cat([rollout.prompt_mask, rollout.completion_mask], dim=1).long()
