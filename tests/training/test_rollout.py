@@ -8,7 +8,7 @@ import torch
 
 from coderl.execution import Judge, JudgeConfig
 from coderl.generation import Sampler, SamplingConfig
-from coderl.models import load_policy
+from coderl.models import build_tiny_causal, load_policy
 from coderl.problems.types import Problem, TestCase
 from coderl.rewards import UnitTestReward
 from coderl.training.collect import RolloutCollector
@@ -95,6 +95,21 @@ def test_a_shared_prompt_pass_equals_one_pass_per_sample(tiny_causal_dir, new_to
     for name, grad in shared_grads.items():
         summed = sum(a[2][name] for a in alone)
         assert torch.allclose(grad, summed, atol=1e-4, rtol=1e-4), name
+
+
+def test_a_model_that_keeps_no_cache_is_scored_one_pass_per_sample(tiny_causal_dir):
+    """Activation checkpointing in training mode turns transformers' cache off; the shared
+    prompt pass then falls back to one pass per sample instead of failing."""
+    tokenizer = load_policy(str(tiny_causal_dir), device="cpu").tokenizer
+    policy = build_tiny_causal(tokenizer=tokenizer, hidden=32)  # no dropout in training mode
+    model = policy.model
+    rollout = _rollout_from_sampler(policy, SamplingConfig(n=2, max_new_tokens=8))
+    expected, _ = completion_forward(model, rollout, False, share_prompts=False)
+    model.gradient_checkpointing_enable()
+    model.train()
+    logits, _ = completion_forward(model, rollout, False)
+    mask = rollout.completion_mask.unsqueeze(-1)
+    assert torch.allclose(logits * mask, expected * mask, atol=1e-5)
 
 
 def test_select_keeps_rows_aligned(tiny_causal_dir):

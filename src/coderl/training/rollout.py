@@ -293,6 +293,8 @@ def _shared_prompt_forward(
     fed = rollout.completion_ids[:, :-1]  # the tokens that predict the 2nd to the last
     if fed.shape[1]:
         cache = returned_cache(out)
+        if cache is None:  # a model that keeps none (activation checkpointing in training)
+            return completion_forward(model, rollout, False, hidden, share_prompts=False)
         cache.batch_select_indices(expand)
         attention = torch.cat([mask[expand], rollout.completion_mask[:, :-1].long()], dim=1)
         kwargs = {}
