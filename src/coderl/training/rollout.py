@@ -288,14 +288,15 @@ def _shared_prompt_forward(
     if use_positions:
         kwargs["position_ids"] = positions
     out = model(input_ids=ids, attention_mask=mask, use_cache=True, **kwargs, **extra)
-    logits = [out.logits[expand, -1:]]
-    states = [out.hidden_states[-1][expand, -1:]] if hidden else []
+    # index_select, not indexing: its backward adds the copies' gradients in a fixed order
+    # (indexing's does not on several threads, and resumed runs must match bit for bit)
+    logits = [out.logits[:, -1:].index_select(0, expand)]
+    states = [out.hidden_states[-1][:, -1:].index_select(0, expand)] if hidden else []
     fed = rollout.completion_ids[:, :-1]  # the tokens that predict the 2nd to the last
     if fed.shape[1]:
         cache = returned_cache(out)
-        if cache is None:  # a model that keeps none (activation checkpointing in training)
+        if not _copy_rows(cache, expand):  # no cache (activation checkpointing), or unknown
             return completion_forward(model, rollout, False, hidden, share_prompts=False)
-        cache.batch_select_indices(expand)
         attention = torch.cat([mask[expand], rollout.completion_mask[:, :-1].long()], dim=1)
         kwargs = {}
         if use_positions:
@@ -313,3 +314,18 @@ def _shared_prompt_forward(
         if hidden:
             states.append(out.hidden_states[-1])
     return torch.cat(logits, dim=1), torch.cat(states, dim=1) if hidden else None
+
+
+def _copy_rows(cache: Any, rows: torch.Tensor) -> bool:
+    """Make row i of ``cache`` a copy of its row ``rows[i]``, in place, with `index_select`;
+    False (nothing done) for a cache that is None or not made of plain key/value layers."""
+    from transformers.cache_utils import DynamicLayer
+
+    layers = getattr(cache, "layers", None)
+    plain = DynamicLayer.batch_select_indices
+    if layers is None or any(type(layer).batch_select_indices is not plain for layer in layers):
+        return False
+    for layer in layers:
+        layer.keys = layer.keys.index_select(0, rows)
+        layer.values = layer.values.index_select(0, rows)
+    return True
