@@ -23,6 +23,12 @@ def accepts(model: Any, name: str) -> bool:
     return name in inspect.signature(base.forward).parameters
 
 
+def position_ids(mask: torch.Tensor) -> torch.Tensor:
+    """Positions that count a row's real tokens only (0 on padding), so that left padding
+    shifts nothing: the sampler and every pass that re-scores its samples must agree."""
+    return (mask.cumsum(-1) - 1).clamp(min=0)
+
+
 def cache_keyword(model: Any) -> str:
     """transformers 5.2x renamed ``past_key_values`` to ``cache``; older releases want the old."""
     return "cache" if accepts(model, "cache") else "past_key_values"
@@ -59,7 +65,7 @@ class CausalDecoder:
     def start(self, prompts: list[list[int]], expand: torch.Tensor) -> torch.Tensor:
         """Prefill the U prompts; returns next-token logits (B, V)."""
         ids, mask = _pad(prompts, self.pad_id, left=True, device=self.device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        positions = position_ids(mask)
         kwargs: dict[str, Any] = {"logits_to_keep": 1} if self.last_only else {}
         if self.use_positions:
             kwargs["position_ids"] = positions

@@ -215,7 +215,8 @@ class OutcomeCritic(torch.nn.Module):
 
     def _program_hidden(self, batch: CriticBatch) -> torch.Tensor:
         """Last-layer hidden states [B, T, d] at the program tokens (each sees itself)."""
-        from coderl.generation.decoding import accepts  # generation imports coderl.models
+        # imported here: coderl.generation imports coderl.models
+        from coderl.generation.decoding import accepts, position_ids
 
         model = self.backbone
         if self.is_encoder_decoder:
@@ -238,7 +239,7 @@ class OutcomeCritic(torch.nn.Module):
         mask = torch.cat([batch.prompt_mask, batch.program_mask], dim=1)
         kwargs: dict[str, Any] = {}
         if accepts(model, "position_ids"):  # left padding must not shift positions
-            kwargs["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0)
+            kwargs["position_ids"] = position_ids(mask)
         if accepts(model, "logits_to_keep"):  # the LM head's vocabulary logits are unused
             kwargs["logits_to_keep"] = 1
         out = model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True, **kwargs)

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from coderl.generation.decoding import accepts, cache_keyword, returned_cache
+from coderl.generation.decoding import accepts, cache_keyword, position_ids, returned_cache
 from coderl.generation.processing import processed_logprobs
 from coderl.generation.sampler import Sample
 
@@ -246,15 +246,16 @@ def completion_forward(
             **extra,
         )
         return out.logits, out.decoder_hidden_states[-1] if hidden else None
-    prompts, expand = distinct_prompts(rollout)
-    if share_prompts and len(prompts) < len(rollout):
-        return _shared_prompt_forward(model, rollout, prompts, expand, hidden)
+    if share_prompts:
+        prompts, expand = distinct_prompts(rollout)
+        if len(prompts) < len(rollout):
+            return _shared_prompt_forward(model, rollout, prompts, expand, hidden)
     input_ids = torch.cat([rollout.prompt_ids, completion], dim=1)
     mask = torch.cat([rollout.prompt_mask, rollout.completion_mask], dim=1).long()
     length = completion.shape[1]
     kwargs = {}
     if accepts(model, "position_ids"):  # padding must not shift positions (as when sampling)
-        kwargs["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0)
+        kwargs["position_ids"] = position_ids(mask)
     if accepts(model, "logits_to_keep"):  # no LM head over the prompt
         kwargs["logits_to_keep"] = length + 1
     out = model(input_ids=input_ids, attention_mask=mask, **kwargs, **extra)
@@ -284,7 +285,7 @@ def _shared_prompt_forward(
     use_positions = accepts(model, "position_ids")
     extra = {"output_hidden_states": True} if hidden else {}
     kwargs: dict[str, Any] = {"logits_to_keep": 1} if accepts(model, "logits_to_keep") else {}
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    positions = position_ids(mask)
     if use_positions:
         kwargs["position_ids"] = positions
     out = model(input_ids=ids, attention_mask=mask, use_cache=True, **kwargs, **extra)
