@@ -112,7 +112,10 @@ class RLStageConfig:
     group_size: int = field(default=8, metadata=_help("programs sampled per problem"))
     temperature: float = field(default=1.0, metadata=_help("sampling temperature"))
     max_new_tokens: int = field(default=96, metadata=_help("tokens per program at most"))
-    lr: float = field(default=3e-4, metadata=_help("learning rate (constant)"))
+    lr: float = field(
+        default=1e-4,
+        metadata=_help("learning rate (constant; PPO takes half; chosen for GRPO on validation)"),
+    )
     kl_beta: float = field(default=0.0, metadata=_help("KL penalty to the SFT policy"))
     reward: str = field(default="unit_test", metadata=_help("reward name (coderl.rewards)"))
     micro_batch_size: int = field(default=64, metadata=_help("sequences per forward/backward"))
