@@ -133,6 +133,18 @@ def test_rl_algorithm_is_selectable_and_validated(tmp_path):
         load_quickstart_config(overrides=["rl.algorithm=ppo2"])
 
 
+def test_rl_rate_is_the_learners_own_unless_set():
+    rates = {
+        algorithm: load_quickstart_config(overrides=[f"rl.algorithm={algorithm}"]).rl.learning_rate
+        for algorithm in ("grpo", "rloo", "ppo", "coderl")
+    }
+    assert rates == {"grpo": 1e-4, "rloo": 1e-4, "ppo": 1.5e-4, "coderl": 3e-4}
+    chosen = load_quickstart_config(overrides=["rl.algorithm=ppo", "rl.lr=3e-4"])
+    assert chosen.rl.learning_rate == 3e-4
+    with pytest.raises(ConfigError, match=r"rl\.lr = -0\.1"):
+        load_quickstart_config(overrides=["rl.lr=-0.1"])
+
+
 def test_ppo_runs_after_sft_with_its_own_reports(fast_run, tmp_path):
     folder, _ = fast_run
     copy = tmp_path / "run"
@@ -148,6 +160,7 @@ def test_ppo_runs_after_sft_with_its_own_reports(fast_run, tmp_path):
     ]
     assert (copy / "rl" / "config.yaml").read_text().startswith("model:")
     assert "ppo:" in (copy / "rl" / "config.yaml").read_text()
+    assert "  lr: 0.00015\n" in (copy / "rl" / "config.yaml").read_text()  # PPO's own rate
     for decoding in ("greedy", "sampled"):
         assert json.loads((copy / f"report-ppo-{decoding}.json").read_text())["metrics"]
 

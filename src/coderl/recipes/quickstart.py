@@ -285,16 +285,15 @@ def rl_config(ctx: Context):
 
     cfg = ctx.config.rl
     ppo = cfg.algorithm == "ppo"
-    # PPO here takes one pass of 2 minibatches per rollout at half the learning rate: about
-    # GRPO's one step of change per rollout, and within the 10 minutes (PPO's library default,
-    # 2 epochs x 128, at GRPO's lr overshot: greedy 40 -> 32, 11 minutes)
+    # PPO here takes one pass of 2 minibatches per rollout (at 1.5e-4, half GRPO's former
+    # rate): about GRPO's one step of change per rollout, and within the 10 minutes (PPO's
+    # library default, 2 epochs x 128, at 3e-4 overshot: greedy 40 -> 32, 11 minutes)
     programs = cfg.prompts_per_step * cfg.group_size
     learner = (
         {"ppo": PPOSection(epochs=1, minibatch_size=max(1, programs // 2))}
         if ppo
         else {"algorithm": cfg.algorithm}
     )
-    lr = cfg.lr / 2 if ppo else cfg.lr
     return (PPOConfig if ppo else GRPOConfig)(
         model=str(final_checkpoint(ctx, "sft").resolve()),
         problems=f"jsonl:{(ctx.folder / RL_PROBLEMS).resolve()}",
@@ -320,7 +319,7 @@ def rl_config(ctx: Context):
             problems=f"jsonl:{(ctx.folder / VALIDATION_PROBLEMS).resolve()}",
             every_steps=cfg.eval_every,
         ),
-        optim=OptimConfig(lr=lr, schedule="constant"),
+        optim=OptimConfig(lr=cfg.learning_rate, schedule="constant"),
         checkpoint=CheckpointConfig(every_steps=cfg.checkpoint_every, keep_last=1),
         logging=LoggingConfig(every_steps=1),
     )
@@ -349,8 +348,10 @@ def coderl_config(ctx: Context, critic: str | None = None):
     from coderl.training.coderl_config import CodeRLConfig
 
     # the RL section's shared settings, as the GRPO family builds them (its greedy-baseline
-    # member stands in for the algorithm name, which GRPOConfig checks)
-    reinforce_section = replace(ctx.config.rl, algorithm="reinforce")
+    # member stands in for the algorithm name, which GRPOConfig checks; CodeRL's own rate)
+    reinforce_section = replace(
+        ctx.config.rl, algorithm="reinforce", lr=ctx.config.rl.learning_rate
+    )
     base = rl_config(RunContext(replace(ctx.config, rl=reinforce_section), ctx.folder))
     offline = ctx.config.rl.algorithm == "coderl-offline"
     return CodeRLConfig(

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 FAST_PRESET = "quickstart_fast"
 CODERL_ALGORITHMS = ("coderl", "coderl-offline")
+# Each learner's rate when rl.lr is null: the critic-free family's chosen for GRPO on 600
+# validation problems over three seeds (docs/quickstart.md); PPO's and CodeRL's are those
+# their quickstart figures were measured with.
+TUNED_RL_LR = {"ppo": 1.5e-4, "coderl": 3e-4, "coderl-offline": 3e-4}
+CRITIC_FREE_LR = 1e-4
 """RL algorithms that need the critic stage (critic data, then the trained critic)."""
 
 
@@ -112,9 +117,12 @@ class RLStageConfig:
     group_size: int = field(default=8, metadata=_help("programs sampled per problem"))
     temperature: float = field(default=1.0, metadata=_help("sampling temperature"))
     max_new_tokens: int = field(default=96, metadata=_help("tokens per program at most"))
-    lr: float = field(
-        default=1e-4,
-        metadata=_help("learning rate (constant; PPO takes half; chosen for GRPO on validation)"),
+    lr: float | None = field(
+        default=None,
+        metadata=_help(
+            "learning rate, constant (null: the learner's, tuned on validation: 1e-4 for "
+            "grpo/drgrpo/rloo/reinforce, 1.5e-4 for ppo, 3e-4 for coderl)"
+        ),
     )
     kl_beta: float = field(default=0.0, metadata=_help("KL penalty to the SFT policy"))
     reward: str = field(default="unit_test", metadata=_help("reward name (coderl.rewards)"))
@@ -140,6 +148,15 @@ class RLStageConfig:
                 raise ConfigError(f"rl.{name} = {getattr(self, name)}: use 1 or more")
         if self.group_size < 2:
             raise ConfigError(f"rl.group_size = {self.group_size}: use 2 or more")
+        if self.lr is not None and self.lr <= 0:
+            raise ConfigError(f"rl.lr = {self.lr}: use a positive rate, or null")
+
+    @property
+    def learning_rate(self) -> float:
+        """``lr``, or the algorithm's own rate when it is null."""
+        if self.lr is not None:
+            return self.lr
+        return TUNED_RL_LR.get(self.algorithm, CRITIC_FREE_LR)
 
 
 @dataclass(frozen=True)
