@@ -94,7 +94,9 @@ def test_a_shared_prompt_pass_equals_one_pass_per_sample(tiny_causal_dir, new_to
     assert shared_grads.keys() == alone[0][2].keys()
     for name, grad in shared_grads.items():
         summed = sum(a[2][name] for a in alone)
-        assert torch.allclose(grad, summed, atol=1e-4, rtol=1e-4), name
+        # float32 sums of a few hundred terms in another order: the rounding is about 1e-4 of
+        # the gradient's scale (an embedding row is summed over every position that uses it)
+        assert torch.allclose(grad, summed, atol=1e-3 * float(summed.abs().max())), name
 
 
 def test_a_model_that_keeps_no_cache_is_scored_one_pass_per_sample(tiny_causal_dir):
