@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 
 FAST_PRESET = "quickstart_fast"
 CODERL_ALGORITHMS = ("coderl", "coderl-offline")
+"""RL algorithms that need the critic stage (critic data, then the trained critic)."""
 # Each learner's rate when rl.lr is null: the critic-free family's chosen for GRPO on 600
 # validation problems over three seeds (docs/quickstart.md); PPO's and CodeRL's are those
 # their quickstart figures were measured with.
 TUNED_RL_LR = {"ppo": 1.5e-4, "coderl": 3e-4, "coderl-offline": 3e-4}
 CRITIC_FREE_LR = 1e-4
-"""RL algorithms that need the critic stage (critic data, then the trained critic)."""
 
 
 def _help(text: str) -> dict[str, str]:
