@@ -8,6 +8,7 @@ import torch
 
 from coderl.execution import Judge, JudgeConfig
 from coderl.generation import Sampler, SamplingConfig
+from coderl.generation.sampler import Sample
 from coderl.models import build_tiny_causal, load_policy
 from coderl.problems.types import Problem, TestCase
 from coderl.rewards import UnitTestReward
@@ -154,3 +155,52 @@ def test_collector_drops_undecided_samples_and_groups_differ(tiny_causal_dir):
     for group in (0, 2):
         rows = rollout.completion_ids[rollout.group_ids == group]
         assert len({tuple(r.tolist()) for r in rows}) == 4  # distinct samples in a group
+
+
+class _RepeatingSampler:
+    """Draws the same four programs for every prompt, two of them copies of the first: a
+    group as a confident policy samples it."""
+
+    texts = ("print(42)", "print(41)", "print(42)", "print(42)")
+
+    def sample(self, prompts, seed=None):
+        return [
+            [
+                Sample(text, (5, 6), (-0.5, -0.1), True, i, j, prompt_token_ids=(1, 2))
+                for j, text in enumerate(self.texts)
+            ]
+            for i in range(len(prompts))
+        ]
+
+
+class _CountingJudge:
+    def __init__(self, judge):
+        self.judge, self.submitted = judge, []
+
+    def run(self, submissions):
+        self.submitted.extend(submissions)
+        return self.judge.run(submissions)
+
+
+def test_collector_judges_each_distinct_program_of_a_group_once(tiny_causal_dir):
+    """Copies within a group are run once and share the first copy's verdict; every sample
+    keeps its own place in the rollout."""
+    policy = load_policy(str(tiny_causal_dir), device="cpu")
+    problems = [_problem("a"), _problem("b")]
+    sampling = SamplingConfig(n=4, max_new_tokens=10, batch_size=8)
+    with Judge(JudgeConfig(workers=1)) as real:
+        judge = _CountingJudge(real)
+        collector = RolloutCollector(
+            policy, judge, UnitTestReward(), sampling, sampler=_RepeatingSampler()
+        )
+        rollout, stats = collector.collect(problems, seed=1, timers=Timers())
+    assert sorted((s.problem.id, s.code) for s in judge.submitted) == [
+        ("a", "print(41)"),
+        ("a", "print(42)"),
+        ("b", "print(41)"),
+        ("b", "print(42)"),
+    ]
+    assert stats.sampled == 8 and stats.verdicts == {"passed": 6, "wrong_answer": 2}
+    assert rollout is not None
+    assert rollout.verdicts == ("passed", "wrong_answer", "passed", "passed") * 2
+    assert torch.allclose(rollout.rewards, torch.tensor([1.0, -0.3, 1.0, 1.0] * 2))

@@ -13,7 +13,7 @@ rollout and are counted in `CollectStats.dropped`; they are never scored as fail
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -114,22 +114,38 @@ class RolloutCollector:
             for problem, group in zip(problems, samples)
             for sample in group
         ]
-        tested = [item for item in items if item[0].tests]
-        submissions = [
-            Submission(
-                problem=problem,
-                code=program,
-                sample_index=sample.sample_index,
-                tests=self.tests,
-                stop_at_first_failure=self.stop_at_first_failure,
-            )
-            for problem, sample, program in tested
-        ]
-        judged = iter(self.judge.run(submissions) if submissions else [])
+        judged = self._judge_distinct([item for item in items if item[0].tests])
         # a problem without tests (a translation) is judged by whether its program compiles
         untested = [(p, s.sample_index, code) for p, s, code in items if not p.tests]
         compiled = iter(compile_judgements(untested) if untested else [])
         return [_Judged(*item, next(judged) if item[0].tests else next(compiled)) for item in items]
+
+    def _judge_distinct(self, items: list[tuple[Problem, Sample, str]]) -> Iterator[Judgement]:
+        """Judgements of ``items`` in order, each distinct (problem, program) run once.
+
+        A confident policy repeats itself: about half the programs of a quickstart rollout
+        are copies within their group, and the judge is the slowest stage of a step. A copy
+        gets its first occurrence's judgement (with its own sample index); for a program whose
+        verdict is random (it reads the clock or draws numbers) that is one draw shared by the
+        copies, which a reward's expectation does not notice.
+        """
+        first: dict[tuple[str, str], int] = {}
+        submissions: list[Submission] = []
+        for problem, _, program in items:
+            if (problem.id, program) not in first:
+                first[problem.id, program] = len(submissions)
+                submissions.append(
+                    Submission(
+                        problem=problem,
+                        code=program,
+                        tests=self.tests,
+                        stop_at_first_failure=self.stop_at_first_failure,
+                    )
+                )
+        judgements = self.judge.run(submissions) if submissions else []
+        for problem, sample, program in items:
+            judgement = judgements[first[(problem.id, program)]]
+            yield replace(judgement, sample_index=sample.sample_index)
 
     def _assemble(
         self,
