@@ -113,8 +113,8 @@ class RLStageConfig:
         ),
     )
     steps: int = field(default=60, metadata=_help("RL steps (rollout + update)"))
-    prompts_per_step: int = field(default=32, metadata=_help("train problems per step"))
-    group_size: int = field(default=8, metadata=_help("programs sampled per problem"))
+    prompts_per_step: int = field(default=96, metadata=_help("train problems per step"))
+    group_size: int = field(default=4, metadata=_help("programs sampled per problem"))
     temperature: float = field(default=1.0, metadata=_help("sampling temperature"))
     max_new_tokens: int = field(default=96, metadata=_help("tokens per program at most"))
     lr: float | None = field(
