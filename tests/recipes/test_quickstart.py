@@ -36,7 +36,7 @@ FILES = [
     "rl/metrics.jsonl",
     *(
         f"{stem}-{policy}-{decoding}{suffix}"
-        for policy in ("sft", "grpo")
+        for policy in ("sft", "rloo")
         for decoding in ("greedy", "sampled")
         for stem, suffix in (
             ("samples", ".jsonl"),
@@ -75,7 +75,7 @@ def test_fast_run_judges_every_sample_and_reports_by_difficulty(fast_run):
     folder, _ = fast_run
     config = load_quickstart_config(fast=True)
     tests = (folder / "problems/test.jsonl").read_text().splitlines()
-    for policy in ("sft", "grpo"):
+    for policy in ("sft", "rloo"):
         samples = (folder / f"samples-{policy}-sampled.jsonl").read_text().splitlines()
         path = folder / f"judgements-{policy}-sampled.jsonl"
         judgements = [json.loads(line) for line in path.read_text().splitlines()]
@@ -87,15 +87,15 @@ def test_fast_run_judges_every_sample_and_reports_by_difficulty(fast_run):
         greedy = json.loads((folder / f"report-{policy}-greedy.json").read_text())
         assert greedy["samples"] == len(tests)
     comparison = json.loads((folder / "comparison.json").read_text())
-    assert list(comparison) == ["sft", "grpo"]
-    assert set(comparison["grpo"]) == {"greedy", "sampled"}
+    assert list(comparison) == ["sft", "rloo"]
+    assert set(comparison["rloo"]) == {"greedy", "sampled"}
     assert "pass@1" in comparison["sft"]["greedy"]["intervals"]
 
 
 def test_fast_run_prints_folder_scores_and_stage_times(fast_run):
     folder, printed = fast_run
     assert f"run folder: {folder}" in printed
-    assert "policy sft:" in printed and "policy grpo:" in printed
+    assert "policy sft:" in printed and "policy rloo:" in printed
     assert "greedy pass@1" in printed and "sampled pass@2" in printed
     assert f"report: {folder.resolve() / 'report.html'}" in printed
     for name in [*STAGE_NAMES, "total"]:
@@ -121,13 +121,13 @@ def test_changed_section_reruns_its_stage_and_later_ones(fast_run, tmp_path):
     config = load_quickstart_config(fast=True, overrides=["report.ks=[1]"])
     times = run_quickstart(config, copy, progress=False, announce=lambda line: None)
     assert [t.name for t in times if not t.skipped] == ["report"]
-    report = json.loads((copy / "report-grpo-sampled.json").read_text())
+    report = json.loads((copy / "report-rloo-sampled.json").read_text())
     assert report["metrics"] == ["pass@1"]
 
 
 def test_rl_algorithm_is_selectable_and_validated(tmp_path):
-    config = load_quickstart_config(fast=True, overrides=["rl.algorithm=rloo"])
-    assert config.policies == ("sft", "rloo")
+    config = load_quickstart_config(fast=True, overrides=["rl.algorithm=grpo"])
+    assert config.policies == ("sft", "grpo")
     assert load_quickstart_config(fast=True, overrides=["rl.enabled=false"]).policies == ("sft",)
     with pytest.raises(ConfigError, match=r"rl\.algorithm = 'ppo2'"):
         load_quickstart_config(overrides=["rl.algorithm=ppo2"])

@@ -21,7 +21,7 @@ config section changed).
 See docs/quickstart.md.
 
   coderl quickstart                       # the tuned run (about 8 minutes)
-  coderl quickstart --set rl.algorithm=rloo   # another learner for the RL stage
+  coderl quickstart --set rl.algorithm=grpo   # another learner for the RL stage
   coderl quickstart --fast                # every stage in seconds (CI)
   coderl quickstart --set sft.steps=600 --set sample.n=20 --out runs/longer
 """

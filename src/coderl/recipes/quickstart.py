@@ -19,7 +19,7 @@ Seven stages over one run folder (see docs/quickstart.md for its layout):
              the policies side by side (comparison.json/.md); the loss and reward curves
 
 Files are named by policy (``sft`` or the RL algorithm's name) and decoding (``greedy`` or
-``sampled``): ``samples-sft-greedy.jsonl``, ``report-grpo-sampled.json``, ...
+``sampled``): ``samples-sft-greedy.jsonl``, ``report-rloo-sampled.json``, ...
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ COMPARISON = "comparison"
 
 
 def output_name(stem: str, policy: str, decoding: str, suffix: str = ".jsonl") -> str:
-    """``samples-sft-greedy.jsonl``, ``report-grpo-sampled.json``, ..."""
+    """``samples-sft-greedy.jsonl``, ``report-rloo-sampled.json``, ..."""
     return f"{stem}-{policy}-{decoding}{suffix}"
 
 

@@ -107,7 +107,7 @@ class RLStageConfig:
 
     enabled: bool = field(default=True, metadata=_help("run the RL stage (false: SFT only)"))
     algorithm: str = field(
-        default="grpo",
+        default="rloo",
         metadata=_help(
             "the learner: grpo, drgrpo, rloo, reinforce, ppo, coderl (online) or coderl-offline"
         ),
