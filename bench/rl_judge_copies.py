@@ -8,7 +8,7 @@ libraries that call a reward function per sample do. Both collect the same progr
 checkpoint, seed and prompts), sampling and judging overlapped as in training; alternating,
 median over ``--rounds`` rounds. The last line is the ratio of whole-collection times.
 
-    coderl quickstart --output runs/qs      # any testbed checkpoint will do
+    coderl quickstart --out runs/qs         # any testbed checkpoint will do
     python bench/rl_judge_copies.py runs/qs/sft/step_1200 --prompts 96
 """
 
@@ -34,6 +34,7 @@ def main() -> None:
 
     from coderl.execution import Judge
     from coderl.execution.limits import JudgeConfig, Limits
+    from coderl.execution.types import Submission
     from coderl.generation import SamplingConfig
     from coderl.models import load_policy
     from coderl.problems import load_problems
@@ -46,10 +47,14 @@ def main() -> None:
         """The baseline: one judge run per sampled program."""
 
         def _judge_distinct(self, items):
-            from coderl.execution.types import Submission
-
             submissions = [
-                Submission(problem=p, code=code, stop_at_first_failure=True) for p, _, code in items
+                Submission(
+                    problem=problem,
+                    code=code,
+                    tests=self.tests,
+                    stop_at_first_failure=self.stop_at_first_failure,
+                )
+                for problem, _, code in items
             ]
             return iter(self.judge.run(submissions))
 
@@ -58,8 +63,11 @@ def main() -> None:
     defaults = load_quickstart_config()
     policy = load_policy(args.checkpoint, device="cpu")
     problems = load_problems(f"synthetic@train[0:{args.prompts}]").problems
-    sampling = SamplingConfig(
-        n=args.group, temperature=defaults.rl.temperature, max_new_tokens=96, batch_size=64
+    sampling = SamplingConfig(  # the quickstart's rollouts
+        n=args.group,
+        temperature=defaults.rl.temperature,
+        max_new_tokens=defaults.rl.max_new_tokens,
+        batch_size=defaults.sample.batch_size * 2,
     )
     limits = Limits(cpu_time_s=defaults.judge.cpu_time_s)
     times: dict[str, list[float]] = {"distinct": [], "every copy": []}
