@@ -22,7 +22,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-# 180 steps of the quickstart's 96 x 4 take 9-11 minutes on the 2-core machine. Chosen on
+# 180 steps of the quickstart's 96 x 4 took 8.9-12.3 minutes on the 2-core machine. Chosen on
 # validation (docs/BENCHMARKS.md): greedy pass@1 is as high at step 180 as at 60, sampled
 # pass@1 keeps rising.
 BENCH_STEPS = 180
