@@ -11,6 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coderl.problems.types import Problem
+
+
+def seeded_validation(seeds: list[int]) -> dict[str, list[Problem]]:
+    """Each seed's validation problems, by seed (testbed ids repeat across seeds)."""
+    from coderl.problems.loaders import load_problems
+
+    return {str(seed): list(load_problems(f"synthetic:seed={seed}@validation")) for seed in seeds}
 
 
 def main() -> None:
@@ -19,9 +30,8 @@ def main() -> None:
     from coderl.execution import Judge
     from coderl.execution.limits import JudgeConfig, Limits
     from coderl.models import load_policy
-    from coderl.problems.loaders import load_problems
     from coderl.recipes.quickstart_config import load_quickstart_config
-    from coderl.training.online import pass_at_ks
+    from coderl.training.online import judged_outcomes, mean_pass_at_ks
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoints", nargs="+", help="policy folders to score")
@@ -30,18 +40,24 @@ def main() -> None:
     args = parser.parse_args()
 
     defaults = load_quickstart_config()  # scored as the quickstart's report scores
-    specs = [f"synthetic:seed={seed}@validation" for seed in args.seeds.split(",")]
-    problems = [problem for spec in specs for problem in load_problems(spec)]
+    by_seed = seeded_validation([int(seed) for seed in args.seeds.split(",")])
+    total = sum(len(problems) for problems in by_seed.values())
+    first_seed = next(iter(by_seed.values()))[:200]
     greedy = defaults.sample.sampling(greedy=True)
     sampled = replace(defaults.sample.sampling(greedy=False), n=max(args.sampled, 1))
     with Judge(JudgeConfig(limits=Limits(cpu_time_s=defaults.judge.cpu_time_s))) as judge:
         for checkpoint in args.checkpoints:
             policy = load_policy(checkpoint)
-            score = pass_at_ks(policy, judge, problems, greedy)[1]
-            row = {"checkpoint": checkpoint, f"greedy pass@1 ({len(problems)})": 100 * score}
+            outcomes = {
+                f"{seed}:{problem_id}": passed
+                for seed, problems in by_seed.items()
+                for problem_id, passed in judged_outcomes(policy, judge, problems, greedy).items()
+            }
+            score = mean_pass_at_ks(outcomes, (1,))[1]
+            row = {"checkpoint": checkpoint, f"greedy pass@1 ({total})": 100 * score}
             if args.sampled:
-                score = pass_at_ks(policy, judge, problems[:200], sampled)[1]
-                row["sampled pass@1 (200)"] = 100 * score
+                outcomes = judged_outcomes(policy, judge, first_seed, sampled)
+                row["sampled pass@1 (200)"] = 100 * mean_pass_at_ks(outcomes, (1,))[1]
             print(
                 json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()})
             )

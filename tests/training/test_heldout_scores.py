@@ -27,3 +27,19 @@ def test_no_outcomes_scores_zero() -> None:
 def test_k_above_the_samples_is_refused_before_sampling() -> None:
     with pytest.raises(ValueError, match="pass@5 needs at least 5 samples"):
         pass_at_ks(None, None, [], SamplingConfig(n=2), ks=(1, 5))  # type: ignore[arg-type]
+
+
+def test_judged_outcomes_has_every_program_of_every_problem() -> None:
+    from coderl.execution import Judge
+    from coderl.execution.limits import JudgeConfig
+    from coderl.models import build_tiny_causal
+    from coderl.problems.loaders import load_problems
+    from coderl.training.online import judged_outcomes
+
+    problems = list(load_problems("synthetic:n=2@test"))
+    sampling = SamplingConfig(n=3, max_new_tokens=8, seed=0)
+    with Judge(JudgeConfig(workers=1)) as judge:
+        outcomes = judged_outcomes(build_tiny_causal(seed=0), judge, problems, sampling)
+        again = pass_at_ks(build_tiny_causal(seed=0), judge, problems, sampling, ks=(1, 3))
+    assert {key: len(runs) for key, runs in outcomes.items()} == {p.id: 3 for p in problems}
+    assert again == mean_pass_at_ks(outcomes, (1, 3))  # same samples: the sampler is seeded

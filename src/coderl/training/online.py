@@ -286,15 +286,28 @@ def pass_at_ks(
     """Unbiased pass@k for each k in ``ks`` from ``sampling.n`` programs per problem: the mean
     over problems of `pass_at_k` of their judged programs. Undecided programs leave their
     problem's count; a problem with fewer than k decided programs leaves pass@k's mean."""
+    if max(ks) > sampling.n:
+        raise ValueError(
+            f"pass@{max(ks)} needs at least {max(ks)} samples, sampling.n = {sampling.n}"
+        )
+    outcomes = judged_outcomes(policy, judge, problems, sampling, prompt_style)
+    return mean_pass_at_ks(outcomes, ks)
+
+
+def judged_outcomes(
+    policy: Policy,
+    judge: Judge,
+    problems: list[Problem],
+    sampling: SamplingConfig,
+    prompt_style: str | None = None,
+) -> dict[str, list[bool]]:
+    """Whether each of ``sampling.n`` programs per problem passed its hidden tests, by problem
+    id (ids must be distinct); undecided (infra_error) programs are left out."""
     from coderl.execution.types import Submission, Verdict
     from coderl.generation.postprocess import program_from_completion
     from coderl.generation.runner import build_prompts
     from coderl.generation.sampler import Sampler
 
-    if max(ks) > sampling.n:
-        raise ValueError(
-            f"pass@{max(ks)} needs at least {max(ks)} samples, sampling.n = {sampling.n}"
-        )
     groups = Sampler(policy, sampling).sample(build_prompts(policy, problems, prompt_style))
     submissions = [
         Submission(
@@ -310,7 +323,7 @@ def pass_at_ks(
     for judgement in judge.run(submissions):
         if judgement.verdict is not Verdict.INFRA_ERROR:
             outcomes.setdefault(judgement.problem_id, []).append(judgement.passed)
-    return mean_pass_at_ks(outcomes, ks)
+    return outcomes
 
 
 def mean_pass_at_ks(outcomes: dict[str, list[bool]], ks: tuple[int, ...]) -> dict[int, float]:
