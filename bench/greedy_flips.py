@@ -29,9 +29,9 @@ def main() -> None:
     from coderl.execution import Judge
     from coderl.execution.limits import JudgeConfig, Limits
     from coderl.models import load_policy
-    from coderl.problems.loaders import load_problems
     from coderl.recipes.quickstart_config import load_quickstart_config
     from coderl.training.online import judged_outcomes
+    from validation_scores import seeded_validation
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("before", help="policy folder, e.g. the SFT checkpoint")
@@ -41,10 +41,7 @@ def main() -> None:
     args = parser.parse_args()
 
     defaults = load_quickstart_config()
-    by_seed = {  # testbed ids repeat across seeds: keyed by seed
-        seed: list(load_problems(f"synthetic:seed={seed}@validation"))
-        for seed in args.seeds.split(",")
-    }
+    by_seed = seeded_validation([int(seed) for seed in args.seeds.split(",")])
     greedy = defaults.sample.sampling(greedy=True)
     plain = replace(greedy, greedy=False, n=args.n, temperature=1.0, top_p=1.0, top_k=0)
     scores: dict[str, dict[str, tuple[bool, float]]] = {}
