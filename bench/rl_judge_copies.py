@@ -30,17 +30,20 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    from dataclasses import replace
+
     import torch
 
     from coderl.execution import Judge
     from coderl.execution.limits import JudgeConfig, Limits
     from coderl.execution.types import Submission
-    from coderl.generation import SamplingConfig
     from coderl.models import load_policy
     from coderl.problems import load_problems
+    from coderl.recipes.quickstart import rollout_config
     from coderl.recipes.quickstart_config import load_quickstart_config
     from coderl.rewards import UnitTestReward
     from coderl.training.collect import RolloutCollector
+    from coderl.training.online import rollout_sampling
     from coderl.training.timers import Timers
 
     class EveryCopyCollector(RolloutCollector):
@@ -63,12 +66,8 @@ def main() -> None:
     defaults = load_quickstart_config()
     policy = load_policy(args.checkpoint, device="cpu")
     problems = load_problems(f"synthetic@train[0:{args.prompts}]").problems
-    sampling = SamplingConfig(  # the quickstart's rollouts
-        n=args.group,
-        temperature=defaults.rl.temperature,
-        max_new_tokens=defaults.rl.max_new_tokens,
-        batch_size=defaults.sample.batch_size * 2,
-    )
+    rollout = replace(rollout_config(defaults), group_size=args.group)  # the quickstart's
+    sampling = rollout_sampling(rollout, seed=0)
     limits = Limits(cpu_time_s=defaults.judge.cpu_time_s)
     times: dict[str, list[float]] = {"distinct": [], "every copy": []}
     verdicts = {}

@@ -42,6 +42,7 @@ from coderl.recipes.quickstart_config import QuickstartConfig
 
 if TYPE_CHECKING:
     from coderl.training.configs import SFTConfig
+    from coderl.training.rl_configs import RolloutConfig
 
 Context = RunContext[QuickstartConfig]
 
@@ -270,6 +271,21 @@ def critic_train_config(ctx: Context):
 # 4. rl --------------------------------------------------------------------------------------
 
 
+def rollout_config(config: QuickstartConfig) -> RolloutConfig:
+    """The `RolloutConfig` of the RL stage: the rl section's shape, sampled in batches of twice
+    the sampling stage's."""
+    from coderl.training.rl_configs import RolloutConfig
+
+    cfg = config.rl
+    return RolloutConfig(
+        prompts_per_step=cfg.prompts_per_step,
+        group_size=cfg.group_size,
+        temperature=cfg.temperature,
+        max_new_tokens=cfg.max_new_tokens,
+        batch_size=config.sample.batch_size * 2,
+    )
+
+
 def rl_config(ctx: Context):
     """The `GRPOConfig` (`PPOConfig` for ppo) of the quickstart's RL section."""
     from coderl.training.configs import CheckpointConfig, LoggingConfig, OptimConfig
@@ -280,7 +296,6 @@ def rl_config(ctx: Context):
         KLConfig,
         RewardConfig,
         RLJudgeConfig,
-        RolloutConfig,
     )
 
     cfg = ctx.config.rl
@@ -303,13 +318,7 @@ def rl_config(ctx: Context):
         max_steps=cfg.steps,
         seed=ctx.config.seed,
         micro_batch_size=cfg.micro_batch_size,
-        rollout=RolloutConfig(
-            prompts_per_step=cfg.prompts_per_step,
-            group_size=cfg.group_size,
-            temperature=cfg.temperature,
-            max_new_tokens=cfg.max_new_tokens,
-            batch_size=ctx.config.sample.batch_size * 2,
-        ),
+        rollout=rollout_config(ctx.config),
         judge=RLJudgeConfig(
             cpu_time_s=ctx.config.judge.cpu_time_s, workers=ctx.config.judge.workers
         ),

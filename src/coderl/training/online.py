@@ -33,7 +33,7 @@ from coderl.training import distributed
 from coderl.training.checkpoint import load_train_state, save_checkpoint, starting_checkpoint
 from coderl.training.collect import CollectStats, RolloutCollector
 from coderl.training.data import micro_batch_indices
-from coderl.training.rl_configs import RESUME_INVARIANTS
+from coderl.training.rl_configs import RESUME_INVARIANTS, RolloutConfig
 from coderl.training.rollout import Rollout
 from coderl.training.timers import Timers
 
@@ -146,7 +146,7 @@ def run_online(
             policy,
             judge,
             reward,
-            _rollout_sampling(config),
+            rollout_sampling(config.rollout, config.seed),
             prompt_style=config.prompt_style,
             tests=config.judge.tests,
             stop_at_first_failure=config.judge.stop_at_first_failure,
@@ -250,13 +250,15 @@ def _vllm_engine(config: Any, policy: Policy, start: Path | None) -> Any:
 
     options = {"gpu_memory_utilization": config.rollout.vllm_memory}
     source = str(start or config.model)
-    return VllmSampler(policy, _rollout_sampling(config), source, engine_options=options)
+    return VllmSampler(
+        policy, rollout_sampling(config.rollout, config.seed), source, engine_options=options
+    )
 
 
 def evaluate_greedy(policy: Policy, judge: Judge, problems: list[Problem], config: Any) -> float:
     """Share of ``problems`` whose greedy program passes every hidden test."""
     sampling = replace(
-        _rollout_sampling(config),
+        rollout_sampling(config.rollout, config.seed),
         n=1,
         greedy=True,
         max_new_tokens=config.eval.max_new_tokens or config.rollout.max_new_tokens,
@@ -338,8 +340,8 @@ def mean_pass_at_ks(outcomes: dict[str, list[bool]], ks: tuple[int, ...]) -> dic
     return scores
 
 
-def _rollout_sampling(config: Any) -> SamplingConfig:
-    r = config.rollout
+def rollout_sampling(r: RolloutConfig, seed: int) -> SamplingConfig:
+    """The sampler's config for a step's rollouts: ``group_size`` programs per problem."""
     return SamplingConfig(
         n=r.group_size,
         temperature=r.temperature,
@@ -348,7 +350,7 @@ def _rollout_sampling(config: Any) -> SamplingConfig:
         max_new_tokens=r.max_new_tokens,
         stop=r.stop,
         batch_size=r.batch_size,
-        seed=config.seed,
+        seed=seed,
     )
 
 
